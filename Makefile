@@ -1,0 +1,78 @@
+# The single entry point. `make demo` runs the bot, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+
+# Embedded defaults for one machine; override any of them in the environment.
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+export TRACKER_DB ?= $(CURDIR)/.rasa/tracker.db
+export DRAFTS_DIR ?= $(CURDIR)/drafts
+export RASA_PORT ?= 5005
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help setup train serve shell chat demo test lint bench spacy-pipeline lock purge clean
+
+help:
+	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
+	@echo "make test    – installera, träna vid behov och kör hela testsviten"
+	@echo "make setup | train | serve | shell | lint | bench | spacy-pipeline | purge | lock"
+
+$(STAMP): requirements.txt
+	@echo "== Skapar Python 3.10-miljön i $(VENV) och installerar låsta beroenden"
+	@test -x $(PY) || "$$(scripts/find_python310.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --progress-bar on -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP)
+
+train: setup
+	$(PY) scripts/rasa_model.py train
+
+serve: train
+	scripts/bot.sh serve
+
+shell: train
+	scripts/bot.sh start
+	$(PY) scripts/chat.py; scripts/bot.sh stop
+
+demo: train
+	@echo ""
+	@echo "Boten startar. Chatta så här:"
+	@echo "  i terminalen (nytt fönster):  make chat"
+	@echo "  över HTTP:  curl -s -X POST http://localhost:$(RASA_PORT)/webhooks/rest/webhook \\"
+	@echo "                -H 'Content-Type: application/json' -d '{\"sender\": \"demo-1\", \"message\": \"Vem kan söka medel?\"}'"
+	@echo "  Utkast hamnar i $(DRAFTS_DIR). Stoppa med Ctrl-C."
+	@echo ""
+	scripts/bot.sh serve
+
+chat: setup
+	$(PY) scripts/chat.py
+
+test: train
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check actions channels scripts swedish_pipeline tests
+
+bench: train
+	$(PY) scripts/bench.py
+
+spacy-pipeline: setup
+	$(PY) -m swedish_pipeline.train --data ../shared/data
+
+purge: setup
+	$(PY) scripts/purge.py
+
+lock: setup
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned, complete dependency set (python3.10). Regenerate with: make lock' > requirements.txt
+
+clean:
+	rm -rf .run build models/rasa

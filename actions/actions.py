@@ -1,0 +1,256 @@
+"""Rasa custom actions: thin wrappers over the pure modules in this package."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import mailer
+from actions.draft import DraftStore
+from actions.knowledge import get_knowledge
+from actions.prereview import review
+from actions.sketch import (
+    SKETCH_SLOTS,
+    answers_from_slots,
+    field_from_message,
+    interpret_turn,
+    is_open,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "idea_sketch_form"
+# Intents answered from messages.yml rather than from a knowledge topic.
+MESSAGE_INTENTS = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
+MAX_SUGGESTION_BUTTONS = 3
+
+
+def _reset_sketch_events() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
+        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None)]
+
+
+def _sketch_started(tracker: Tracker) -> bool:
+    return any(tracker.get_slot(slot) is not None for slot in SKETCH_SLOTS)
+
+
+class ActionAnswerQuestion(Action):
+    """Answers a question from the knowledge base, or says honestly that it cannot."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        knowledge = get_knowledge()
+        intent = tracker.get_intent_of_latest_message()
+        topic = knowledge.topic_for_intent(intent)
+        if topic:
+            dispatcher.utter_message(text=knowledge.render_answer(topic))
+        else:
+            dispatcher.utter_message(text=knowledge.message(MESSAGE_INTENTS.get(intent, "not_in_documents")))
+        return []
+
+
+class ActionDefaultAskAffirmation(Action):
+    """Asks "Menar du …?" with the likeliest topics as buttons (first stage of the fallback)."""
+
+    def name(self) -> Text:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        knowledge = get_knowledge()
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        buttons = []
+        for candidate in ranking:
+            topic = knowledge.topic_for_intent(candidate.get("name"))
+            if topic and len(buttons) < MAX_SUGGESTION_BUTTONS:
+                buttons.append({"title": topic.title, "payload": f"/{topic.intent}"})
+        if not buttons:
+            buttons = [{"title": "Skriv en idéskiss", "payload": "/start_sketch"},
+                       {"title": "Vem kan söka medel", "payload": "/ask_who_can_apply"}]
+        buttons.append({"title": "Inget av detta", "payload": "/out_of_scope"})
+        dispatcher.utter_message(text="Menar du något av det här?", buttons=buttons)
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """Hands over to the kansli when the bot still does not understand."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(text=get_knowledge().message("handoff"))
+        # Undo the misunderstood turn so it does not steer the next prediction.
+        return [UserUtteranceReverted()]
+
+
+class ActionStartSketch(Action):
+    """Shows the privacy notice and starts a fresh sketch (or resumes an unfinished one)."""
+
+    def name(self) -> Text:
+        return "action_start_sketch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_privacy_notice")
+        if tracker.get_slot("draft_reference"):
+            # The previous sketch was submitted: this is a new one.
+            return _reset_sketch_events() + [SlotSet("draft_reference", None)]
+        return [SlotSet("confirming_cancel", False)]
+
+
+class ValidateIdeaSketchForm(FormValidationAction):
+    """Reads each answer of the idea-sketch form: fills, re-asks, skips or lets a digression through."""
+
+    def name(self) -> Text:
+        return "validate_idea_sketch_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        if slot not in SKETCH_SLOTS or tracker.latest_message is None:
+            return []
+        message = tracker.latest_message
+        intent = message.get("intent") or {}
+        knowledge = get_knowledge()
+        turn = interpret_turn(
+            slot,
+            message.get("text") or "",
+            intent.get("name"),
+            float(intent.get("confidence") or 0.0),
+            entities=message.get("entities") or [],
+            digression_intents=set(knowledge.intents) | {"ask_not_covered"},
+            confirming_cancel=bool(tracker.get_slot("confirming_cancel")),
+            limits=knowledge.idea_sketch.get("limits", {}),
+        )
+        for response, kwargs in turn.responses:
+            dispatcher.utter_message(response=response, **kwargs)
+        return [SlotSet(name, value) for name, value in turn.slots.items()]
+
+
+def _summary_text(tracker: Tracker) -> str:
+    knowledge = get_knowledge()
+    spec = knowledge.idea_sketch
+    lines = ["Här är din idéskiss:"]
+    for number, question in enumerate(spec["questions"], start=1):
+        value = tracker.get_slot(question["slot"])
+        shown = "(öppen fråga)" if is_open(value) or not value else value
+        lines.append(f"{number}. {' '.join(question['heading'].split())}\n{shown}")
+    for detail in spec["details"]:
+        value = tracker.get_slot(detail["slot"])
+        lines.append(f"{detail['label']}: {'(öppen fråga)' if is_open(value) or not value else value}")
+    return "\n\n".join(lines)
+
+
+class ActionSketchSummary(Action):
+    """Shows every answer, the criteria pre-review and the confirm/edit/cancel buttons."""
+
+    def name(self) -> Text:
+        return "action_sketch_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        knowledge = get_knowledge()
+        dispatcher.utter_message(text=_summary_text(tracker))
+        suggestions = review(answers_from_slots(tracker.current_slot_values()), knowledge.prereview)
+        if suggestions:
+            dispatcher.utter_message(
+                text="Förgranskning mot förbundets kriterier – förslag, inga hinder:\n"
+                + "\n".join(f"• {s.text}" for s in suggestions))
+        dispatcher.utter_message(response="utter_summary_buttons")
+        return [SlotSet("confirming_cancel", False)]
+
+
+class ActionSubmitSketch(Action):
+    """Writes the draft (.docx, .md, .json) once, e-mails it if configured, and gives the reference."""
+
+    def name(self) -> Text:
+        return "action_submit_sketch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        answers = answers_from_slots(tracker.current_slot_values())
+        if tracker.active_loop_name or any(answers[slot] is None for slot in SKETCH_SLOTS):
+            dispatcher.utter_message(response="utter_no_sketch")
+            return []
+        knowledge = get_knowledge()
+        suggestions = review(answers, knowledge.prereview)
+        stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions)
+        delivered = False
+        settings = mailer.settings_from_env()
+        if settings and stored.created_now:
+            try:
+                await asyncio.to_thread(mailer.send_draft, settings, stored, draft)
+                delivered = True
+            except Exception:  # the draft is safe on disk; the kansli can still pick it up
+                logger.exception("Could not e-mail draft %s", stored.reference)
+        open_count = len(draft["open_questions"])
+        where = "Den har skickats till förbundets kansli." if delivered else \
+            "Den ligger nu hos förbundets kansli för granskning."
+        if not stored.created_now:
+            where = "Den här skissen är redan inskickad – det finns bara ett utkast."
+        dispatcher.utter_message(
+            text=(f"Tack! Din idéskiss har referensen {stored.reference}. {where}"
+                  + (f" {open_count} fråga/frågor är markerade som öppna." if open_count else "")
+                  + "\n\nVad händer nu? Kansliet läser skissen och återkommer till dig. Förbundet "
+                    "rekommenderar kontakt med kansliet tidigt; när idén är mer utvecklad kan den bli "
+                    "en formell projektansökan."),
+            custom={"draft_reference": stored.reference},
+        )
+        return [SlotSet("draft_reference", stored.reference)]
+
+
+class ActionEditAnswer(Action):
+    """Clears one answer so the form asks just that question again."""
+
+    def name(self) -> Text:
+        return "action_edit_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        field = tracker.get_slot("sketch_field") or field_from_message(message.get("text") or "",
+                                                                     message.get("entities") or [])
+        if field not in SKETCH_SLOTS:
+            dispatcher.utter_message(response="utter_ask_which_field")
+            return []
+        # Editing with no sketch under way starts one, so the privacy notice comes first.
+        dispatcher.utter_message(response="utter_editing" if _sketch_started(tracker) else "utter_privacy_notice")
+        events: List[EventType] = [SlotSet(field, None), SlotSet("sketch_field", None),
+                                   SlotSet("draft_reference", None)]
+        if tracker.active_loop_name == FORM_NAME:
+            events.append(SlotSet("requested_slot", field))
+        return events
+
+
+class ActionAskCancelConfirmation(Action):
+    """Asks whether the idea maker really wants to cancel the sketch."""
+
+    def name(self) -> Text:
+        return "action_ask_cancel_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_confirm_cancel")
+        return [SlotSet("confirming_cancel", True)]
+
+
+class ActionCancelSketch(Action):
+    """Cancels the sketch and forgets its answers."""
+
+    def name(self) -> Text:
+        return "action_cancel_sketch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_sketch_cancelled")
+        return _reset_sketch_events()
+
+
+class ActionResumeSketch(Action):
+    """Carries on with the sketch after the idea maker chose not to cancel."""
+
+    def name(self) -> Text:
+        return "action_resume_sketch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_continue_sketch")
+        return [SlotSet("confirming_cancel", False)]

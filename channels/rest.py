@@ -1,0 +1,86 @@
+"""Rasa's REST channel with the checks our users need before anything is stored.
+
+Same URL as Rasa's own (`/webhooks/rest/webhook`, same JSON in and out), plus:
+- personnummer are removed from the text before Rasa sees or stores it;
+- empty, oversized and malformed requests get a clear Swedish answer instead of an error;
+- the client cannot inject metadata or pick another input channel.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.knowledge import get_knowledge
+from actions.redaction import redact_personnummer
+from actions.sketch import clean_text
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 10_000
+_SENDER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+
+def _bot_reply(sender: str, text: str) -> HTTPResponse:
+    return response.json([{"recipient_id": sender, "text": text}])
+
+
+class RedactingRestInput(RestInput):
+    """REST channel that redacts personnummer and rejects bad input politely."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            if not isinstance(body, dict):
+                return response.json({"error": "Skicka JSON: {\"sender\": \"…\", \"message\": \"…\"}."}, status=400)
+            sender, text = body.get("sender"), body.get("message")
+            if not isinstance(sender, str) or not _SENDER.match(sender):
+                return response.json({"error": "Fältet sender saknas eller har otillåtna tecken."}, status=400)
+            if text is not None and not isinstance(text, str):
+                return response.json({"error": "Fältet message ska vara text."}, status=400)
+            text = clean_text(text or "")
+            if not text:
+                return _bot_reply(sender, get_knowledge().message("empty_message"))
+            if len(text) > MAX_MESSAGE_CHARS:
+                return _bot_reply(sender, f"Meddelandet är för långt ({len(text)} tecken). Skriv högst "
+                                          f"{MAX_MESSAGE_CHARS} tecken åt gången.")
+            text, _ = redact_personnummer(text)
+            return await self._handle(on_new_message, sender, text)
+
+        return webhook
+
+    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str,
+                      text: str) -> HTTPResponse:
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=None))
+        except CancelledError:
+            logger.error("Message handling timed out for a conversation")
+        except Exception:
+            logger.exception("Message handling failed")
+            return _bot_reply(sender, "Något gick fel hos mig. Försök igen om en stund. "
+                                      + get_knowledge().message("kansli"))
+        return response.json(collector.messages)
+
+

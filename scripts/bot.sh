@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Start the action server (localhost) and Rasa with the current model.
+#   scripts/bot.sh serve        Rasa in the foreground; Ctrl-C stops both
+#   scripts/bot.sh start        both in the background (logs and pids in .run/)
+#   scripts/bot.sh stop         stop what `start` started
+# Rasa's HTTP API is only switched on when RASA_AUTH_TOKEN or RASA_JWT_SECRET is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+RUN_DIR=.run
+mkdir -p "$RUN_DIR" "$(dirname "$TRACKER_DB")"
+
+rasa_args=(run --model "$($PY scripts/rasa_model.py path)" --endpoints "${RASA_ENDPOINTS:-bot/endpoints.yml}"
+           --credentials bot/credentials.yml --interface "${RASA_INTERFACE:-127.0.0.1}"
+           --port "${RASA_PORT:-5005}")
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
+  rasa_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+elif [ -n "${RASA_JWT_SECRET:-}" ]; then
+  rasa_args+=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
+fi
+if [ -n "${RASA_CORS:-}" ]; then rasa_args+=(--cors "$RASA_CORS"); fi
+
+wait_for() {  # url, seconds, what
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then echo "$3 svarade inte inom $2 s (se $RUN_DIR/*.log)" >&2; return 1; fi
+    sleep 1
+  done
+}
+
+start_actions() {
+  $PY scripts/action_server.py >"$RUN_DIR/actions.log" 2>&1 &
+  echo $! >"$RUN_DIR/actions.pid"
+  wait_for "http://127.0.0.1:${ACTION_SERVER_PORT:-5055}/health" 60 "Action-servern"
+}
+
+stop_all() {
+  for name in rasa actions; do
+    if [ -f "$RUN_DIR/$name.pid" ]; then
+      kill "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null || true
+      rm -f "$RUN_DIR/$name.pid"
+    fi
+  done
+}
+
+case "${1:-serve}" in
+  serve)
+    start_actions
+    trap stop_all EXIT INT TERM
+    echo "Action-servern kör på 127.0.0.1:${ACTION_SERVER_PORT:-5055}. Startar Rasa på port ${RASA_PORT:-5005} …"
+    $PY -m rasa "${rasa_args[@]}"
+    ;;
+  start)
+    stop_all
+    start_actions
+    $PY -m rasa "${rasa_args[@]}" >"$RUN_DIR/rasa.log" 2>&1 &
+    echo $! >"$RUN_DIR/rasa.pid"
+    echo "Startar Rasa (det tar upp till en minut) …"
+    wait_for "http://127.0.0.1:${RASA_PORT:-5005}/webhooks/rest/" 240 "Rasa"
+    ;;
+  stop)
+    stop_all
+    ;;
+  *)
+    echo "användning: scripts/bot.sh serve|start|stop" >&2; exit 2
+    ;;
+esac

@@ -1,0 +1,67 @@
+"""The trained Rasa model, cached by a fingerprint of everything training reads.
+
+    python scripts/rasa_model.py path     # print the model path for the current data
+    python scripts/rasa_model.py train    # train only if that model does not exist yet
+
+Knowledge YAML is not part of the fingerprint: answers are read at run time, so
+editing a fact never needs a new model.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = ROOT / "models" / "rasa"
+TRAINING_INPUTS = ["config.yml", "bot/domain.yml", "bot/rules.yml", "bot/stories.yml", "nlu_data",
+                   "models/sv_finsam_core_sm", "requirements.txt"]
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODEL_DIR / f"finsam-{fingerprint()}.tar.gz"
+
+
+def train() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"Modellen är aktuell: {target.relative_to(ROOT)} (ingen träning behövs)", flush=True)
+        return target
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"Tränar Rasa-modellen (träningsdata har ändrats) -> {target.relative_to(ROOT)}", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "bot/domain.yml",
+         "--data", "nlu_data", "bot/rules.yml", "bot/stories.yml", "--out", str(MODEL_DIR),
+         "--fixed-model-name", target.name[: -len(".tar.gz")]],
+        cwd=ROOT, check=True,
+    )
+    print(f"Träningen tog {time.monotonic() - started:.0f} s", flush=True)
+    # Older models for other data are of no further use.
+    for old in MODEL_DIR.glob("finsam-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "path"
+    if command == "path":
+        print(model_path())
+    elif command == "train":
+        train()
+    else:
+        sys.exit("användning: rasa_model.py [path|train]")
