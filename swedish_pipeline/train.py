@@ -154,20 +154,43 @@ def train_component(config: str, prefix: str, work: Path, max_steps: int, train_
     )
 
 
-def stage_assemble(work: Path, output: Path) -> None:
-    import spacy_lookups_data  # noqa: F401  (fails early with a clear error if missing)
-    from spacy.lookups import load_lookups
+def build_lemma_table(nlp, work: Path) -> dict:
+    """Lookup entries for words the treebanks lack and the edit trees get wrong alone."""
+    import gzip
 
-    nlp = spacy.load(work / "model-ud" / "model-best")
+    import spacy_lookups_data
+
+    table_path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
+    with gzip.open(table_path, "rt", encoding="utf-8") as handle:
+        full = json.load(handle)
+    seen = set()
+    for doc in DocBin().from_disk(work / "ud-all.spacy").get_docs(nlp.vocab):
+        seen.update(token.text for token in doc)
+        seen.update(token.lower_ for token in doc)
+    candidates = {form: lemma for form, lemma in full.items() if form not in seen and lemma != form}
+    log(f"Lemma table: {len(full)} entries, {len(candidates)} for words unseen in training; "
+        "checking which the trained lemmatizer already gets right …")
+    kept = {}
+    forms = list(candidates)
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "morphologizer", "trainable_lemmatizer"]):
+        docs = (Doc(nlp.vocab, words=[form]) for form in forms)
+        for i, (form, doc) in enumerate(zip(forms, nlp.pipe(docs, batch_size=4000))):
+            if doc[0].lemma_ != candidates[form]:
+                kept[form] = candidates[form]
+            if i and i % 100000 == 0:
+                log(f"  {i}/{len(forms)} checked, {len(kept)} kept")
+    log(f"Lemma table: keeping {len(kept)} entries")
+    return kept
+
+
+def stage_assemble(work: Path, output: Path) -> None:
+    from swedish_pipeline.components import LemmaLookupBackoff
+
+    nlp = spacy.load(work / "model-ud" / "model-last")
     ner_nlp = spacy.load(work / "model-ner" / "model-best")
     nlp.add_pipe("ner", source=ner_nlp)
-    # Back-off for words no edit tree fits: Swedish lookup table from spacy-lookups-data,
-    # stored inside the pipeline so nothing is fetched at run time.
-    lookup_lemmatizer = nlp.add_pipe(
-        "lemmatizer", name="lookup_lemmatizer", after="trainable_lemmatizer",
-        config={"mode": "lookup", "overwrite": False},
-    )
-    lookup_lemmatizer.lookups = load_lookups("sv", ["lemma_lookup"])
+    backoff: LemmaLookupBackoff = nlp.add_pipe("lemma_lookup_backoff", after="trainable_lemmatizer")
+    backoff.table = build_lemma_table(nlp, work)
     nlp.meta.update({
         "name": PIPELINE_NAME.split("_", 1)[1],
         "lang": "sv",
@@ -176,6 +199,7 @@ def stage_assemble(work: Path, output: Path) -> None:
                        "morphologizer, trainable lemmatizer with lookup back-off, parser, NER.",
         "author": "Finsam idé-skiss assistant project",
         "license": "CC BY-SA 4.0",
+        "requirements": ["finsam-ideskiss (swedish_pipeline.components, for lemma_lookup_backoff)"],
         "sources": [
             {"name": "UD Swedish-Talbanken (dev split)", "url": "https://github.com/UniversalDependencies/UD_Swedish-Talbanken",
              "license": "CC BY-SA 4.0"},
@@ -238,9 +262,11 @@ def main(argv=None) -> None:
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "build" / "spacy")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "models" / PIPELINE_NAME)
-    parser.add_argument("--max-steps", type=int, default=5000)
-    parser.add_argument("--stage", choices=["all", "convert", "train-ud", "train-ner", "assemble", "evaluate"],
-                        default="all")
+    parser.add_argument("--ud-steps", type=int, default=3500,
+                        help="steps for the final UD model (chosen with --stage tune-ud)")
+    parser.add_argument("--ner-steps", type=int, default=5000)
+    parser.add_argument("--stage", default="all",
+                        choices=["all", "convert", "tune-ud", "train-ud", "train-ner", "assemble", "evaluate"])
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     stages = ["convert", "train-ud", "train-ner", "assemble", "evaluate"] if args.stage == "all" else [args.stage]
@@ -248,10 +274,14 @@ def main(argv=None) -> None:
         log(f"== stage {stage}")
         if stage == "convert":
             stage_convert(args.data, args.work)
+        elif stage == "tune-ud":
+            # 90/10 split with early stopping: shows where the dev score levels off.
+            train_component("ud.cfg", "ud", args.work, 5000)
         elif stage == "train-ud":
-            train_component("ud.cfg", "ud", args.work, args.max_steps)
+            train_component("ud.cfg", "ud", args.work, args.ud_steps, train_set="all",
+                            overrides={"training.patience": 0})
         elif stage == "train-ner":
-            train_component("ner.cfg", "ner", args.work, args.max_steps)
+            train_component("ner.cfg", "ner", args.work, args.ner_steps)
         elif stage == "assemble":
             stage_assemble(args.work, args.output)
         elif stage == "evaluate":
