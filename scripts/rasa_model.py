@@ -35,6 +35,15 @@ def model_path() -> Path:
     return MODEL_DIR / f"finsam-{fingerprint()}.tar.gz"
 
 
+def latest_model() -> Path:
+    """The model for the current data, or else the newest one trained (for development)."""
+    current = model_path()
+    if current.exists():
+        return current
+    models = sorted(MODEL_DIR.glob("finsam-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else current
+
+
 def train() -> Path:
     target = model_path()
     if target.exists():
@@ -50,10 +59,9 @@ def train() -> Path:
         cwd=ROOT, check=True,
     )
     print(f"Träningen tog {time.monotonic() - started:.0f} s", flush=True)
-    # Older models for other data are of no further use.
-    for old in MODEL_DIR.glob("finsam-*.tar.gz"):
-        if old != target:
-            old.unlink()
+    # Keep the three newest models; older ones are of no further use.
+    for old in sorted(MODEL_DIR.glob("finsam-*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-3]:
+        old.unlink()
     return target
 
 

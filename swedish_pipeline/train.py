@@ -154,21 +154,33 @@ def train_component(config: str, prefix: str, work: Path, max_steps: int, train_
     )
 
 
-def build_lemma_table(nlp, work: Path) -> dict:
-    """Lookup entries for words the treebanks lack and the edit trees get wrong alone."""
+def build_lemma_tables(model_path: Path, work: Path) -> Tuple[dict, dict]:
+    """The back-off component's lexicon (from the treebanks) and lookup table (from
+    spacy-lookups-data); see swedish_pipeline/components.py for how they are used."""
     import gzip
+    from collections import Counter, defaultdict
 
     import spacy_lookups_data
+
+    from swedish_pipeline.components import lexicon_key
+
+    # A private copy: checking 600,000 words would otherwise fill the shipped vocab.
+    nlp = spacy.load(model_path)
+    seen = set()
+    by_form_pos = defaultdict(Counter)
+    for doc in DocBin().from_disk(work / "ud-all.spacy").get_docs(nlp.vocab):
+        for token in doc:
+            seen.update((token.text, token.lower_))
+            by_form_pos[lexicon_key(token.text, token.pos_)][token.lemma_] += 1
+    lexicon = {key: counts.most_common(1)[0][0] for key, counts in by_form_pos.items()}
 
     table_path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
     with gzip.open(table_path, "rt", encoding="utf-8") as handle:
         full = json.load(handle)
-    seen = set()
-    for doc in DocBin().from_disk(work / "ud-all.spacy").get_docs(nlp.vocab):
-        seen.update(token.text for token in doc)
-        seen.update(token.lower_ for token in doc)
-    candidates = {form: lemma for form, lemma in full.items() if form not in seen and lemma != form}
-    log(f"Lemma table: {len(full)} entries, {len(candidates)} for words unseen in training; "
+    base_forms = set(full.values())
+    candidates = {form: lemma for form, lemma in full.items()
+                  if form not in seen and lemma != form and form not in base_forms}
+    log(f"Lemma table: {len(full)} entries, {len(candidates)} for unseen, unambiguous words; "
         "checking which the trained lemmatizer already gets right …")
     kept = {}
     forms = list(candidates)
@@ -179,18 +191,19 @@ def build_lemma_table(nlp, work: Path) -> dict:
                 kept[form] = candidates[form]
             if i and i % 100000 == 0:
                 log(f"  {i}/{len(forms)} checked, {len(kept)} kept")
-    log(f"Lemma table: keeping {len(kept)} entries")
-    return kept
+    log(f"Lemma back-off: {len(lexicon)} lexicon entries, {len(kept)} table entries")
+    return kept, lexicon
 
 
 def stage_assemble(work: Path, output: Path) -> None:
     from swedish_pipeline.components import LemmaLookupBackoff
 
-    nlp = spacy.load(work / "model-ud" / "model-last")
+    ud_model = work / "model-ud" / "model-last"
+    nlp = spacy.load(ud_model)
     ner_nlp = spacy.load(work / "model-ner" / "model-best")
     nlp.add_pipe("ner", source=ner_nlp)
     backoff: LemmaLookupBackoff = nlp.add_pipe("lemma_lookup_backoff", after="trainable_lemmatizer")
-    backoff.table = build_lemma_table(nlp, work)
+    backoff.table, backoff.lexicon = build_lemma_tables(ud_model, work)
     nlp.meta.update({
         "name": PIPELINE_NAME.split("_", 1)[1],
         "lang": "sv",

@@ -102,3 +102,22 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message}, men REQUIRE_SERVICES=1 kräver den")
     pytest.skip(f"{message}; testet hoppas över (sätt REQUIRE_SERVICES=1 för att kräva den)")
+
+
+def trained_model() -> Path:
+    """The Rasa model for the current training data (make test trains it first).
+
+    FINSAM_DEV_ANY_MODEL=1 accepts the newest model on disk instead, for working on
+    channels while the training data is being changed elsewhere.
+    """
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import rasa_model
+
+    path = rasa_model.model_path()
+    if path.exists():
+        return path
+    if os.environ.get("FINSAM_DEV_ANY_MODEL") == "1" and rasa_model.latest_model().exists():
+        return rasa_model.latest_model()
+    pytest.fail(f"Ingen tränad modell för aktuell data ({path.name}); kör `make train` (make test gör det).")

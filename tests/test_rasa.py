@@ -1,0 +1,62 @@
+"""Rasa's own checks on the trained model: data validation, test stories, held-out NLU."""
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, trained_model
+
+
+# Responses and intents used only inside actions and the form, never in a rule or story.
+USED_OUTSIDE_STORIES = re.compile(r"utter_(ask|help)_\w+|utter_(question_skipped|answer_shortened|personnummer_removed|"
+                                  r"invalid_email|summary_buttons|no_sketch|ask_confirm_cancel|sketch_cancelled|"
+                                  r"continue_sketch|editing|privacy_notice|ask_rephrase)")
+INTENTS_ONLY_IN_FORM = {"inform_sketch", "skip_question"}
+HELDOUT_ACCURACY_FLOOR = 0.85
+
+
+def rasa(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return trained_model()
+
+
+def test_rasa_data_validate():
+    result = rasa("data", "validate", "--domain", "bot/domain.yml", "--data", "nlu_data", "bot/rules.yml",
+                  "bot/stories.yml", "--config", "config.yml")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "No story structure conflicts found" in output
+    for warning in re.findall(r"UserWarning: (.*)", output):
+        utterance = re.match(r"The utterance '(\w+)' is not used in any story or rule", warning)
+        intent = re.match(r"The intent '(\w+)' is not used in any story or rule", warning)
+        if utterance:
+            assert USED_OUTSIDE_STORIES.fullmatch(utterance.group(1)), warning
+            continue
+        if intent:
+            assert intent.group(1) in INTENTS_ONLY_IN_FORM, warning
+            continue
+        pytest.fail(f"unexpected validation warning: {warning}")
+
+
+def test_conversation_stories_predict_every_action(model, tmp_path):
+    result = rasa("test", "core", "--model", str(model), "--stories", "tests/test_stories.yml",
+                  "--endpoints", "bot/endpoints.test.yml", "--fail-on-prediction-errors", "--out", str(tmp_path))
+    failed = (tmp_path / "failed_test_stories.yml")
+    details = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0, (details or result.stdout[-4000:]) + result.stderr[-2000:]
+
+
+def test_heldout_nlu_accuracy(model, tmp_path):
+    result = rasa("test", "nlu", "--model", str(model), "--nlu", "tests/nlu_heldout.yml", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    accuracy = report["accuracy"]
+    print(f"held-out intent accuracy {accuracy:.3f}, macro F1 {report['macro avg']['f1-score']:.3f}")
+    assert accuracy >= HELDOUT_ACCURACY_FLOOR
