@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
 # Embedded defaults for one machine; override any of them in the environment.
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
@@ -23,11 +23,13 @@ help:
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
 	@echo "make setup | train | serve | shell | lint | bench | spacy-pipeline | purge | lock"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@echo "== Skapar Python 3.10-miljön i $(VENV) och installerar låsta beroenden"
 	@test -x $(PY) || "$$(scripts/find_python310.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --progress-bar on -r requirements.txt
+	@# The project itself, so spaCy finds our pipeline component through its entry point.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
