@@ -16,12 +16,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train serve shell chat demo test lint bench spacy-pipeline lock purge clean
+.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge clean
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
-	@echo "make setup | train | serve | shell | lint | bench | spacy-pipeline | purge | lock"
+	@echo "make setup | train | serve | shell | chat | lint | bench | spacy-pipeline | teams-package | purge | lock"
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== Skapar Python 3.10-miljön i $(VENV) och installerar låsta beroenden"
@@ -34,6 +34,17 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# Browser tests of the web widget: Debian's Chromium and axe-core (npm, package-lock.json).
+browser-deps:
+	@if command -v npm >/dev/null; then \
+		[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; \
+	else echo "npm saknas: axe-core-kontrollen hoppas över"; fi
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then echo "== Installerar Debians chromium för webbläsartesterna"; \
+			apt-get update -qq && apt-get install -y -qq chromium; \
+		else echo "chromium saknas (installera Debians chromium): webbläsartesterna hoppas över"; fi; \
+	fi
 
 train: setup
 	$(PY) scripts/rasa_model.py train
@@ -51,6 +62,7 @@ demo: train
 	@echo "  i terminalen (nytt fönster):  make chat"
 	@echo "  över HTTP:  curl -s -X POST http://localhost:$(RASA_PORT)/webhooks/rest/webhook \\"
 	@echo "                -H 'Content-Type: application/json' -d '{\"sender\": \"demo-1\", \"message\": \"Vem kan söka medel?\"}'"
+	@echo "  webbchatt (demosida):  http://localhost:$(RASA_PORT)/webhooks/web/demo"
 	@echo "  Utkast hamnar i $(DRAFTS_DIR). Stoppa med Ctrl-C."
 	@echo ""
 	scripts/bot.sh serve
@@ -58,7 +70,7 @@ demo: train
 chat: setup
 	$(PY) scripts/chat.py
 
-test: train
+test: train browser-deps
 	$(PY) -m pytest
 
 lint: setup
@@ -69,6 +81,9 @@ bench: train
 
 spacy-pipeline: setup
 	$(PY) -m swedish_pipeline.train --data ../shared/data
+
+teams-package: setup
+	$(PY) scripts/teams_package.py
 
 purge: setup
 	$(PY) scripts/purge.py

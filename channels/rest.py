@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -26,10 +26,50 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
 _SENDER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+FAILURE_TEXT = "Något gick fel hos mig. Försök igen om en stund. "
 
 
 def _bot_reply(sender: str, text: str) -> HTTPResponse:
     return response.json([{"recipient_id": sender, "text": text}])
+
+
+def prepare_text(value: Any) -> Tuple[str, Optional[str]]:
+    """The checks every channel makes before Rasa sees a message.
+
+    Returns (text for Rasa with personnummer removed, None), or ("", a Swedish reply)
+    when the text is empty or too long. Raises TypeError when value is not text.
+    """
+    if value is not None and not isinstance(value, str):
+        raise TypeError("message must be a string")
+    text = clean_text(value or "")
+    if not text:
+        return "", get_knowledge().message("empty_message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        return "", (f"Meddelandet är för långt ({len(text)} tecken). Skriv högst "
+                    f"{MAX_MESSAGE_CHARS} tecken åt gången.")
+    return redact_personnummer(text)[0], None
+
+
+async def collect_replies(on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str,
+                          input_channel: str, collector: Optional[CollectingOutputChannel] = None
+                          ) -> Optional[List[Dict[str, Any]]]:
+    """Hands the message to Rasa (never with client metadata) and returns the bot's messages.
+
+    None when handling failed; a time-out returns what was collected so far.
+    """
+    collector = collector or CollectingOutputChannel()
+    try:
+        await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel, metadata=None))
+    except CancelledError:
+        logger.error("Message handling timed out for a conversation")
+    except Exception:
+        logger.exception("Message handling failed")
+        return None
+    return collector.messages
+
+
+def failure_text() -> str:
+    return FAILURE_TEXT + get_knowledge().message("kansli")
 
 
 class RedactingRestInput(RestInput):
@@ -57,30 +97,19 @@ class RedactingRestInput(RestInput):
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not _SENDER.match(sender):
                 return response.json({"error": "Fältet sender saknas eller har otillåtna tecken."}, status=400)
-            if text is not None and not isinstance(text, str):
+            try:
+                text, reply = prepare_text(text)
+            except TypeError:
                 return response.json({"error": "Fältet message ska vara text."}, status=400)
-            text = clean_text(text or "")
-            if not text:
-                return _bot_reply(sender, get_knowledge().message("empty_message"))
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _bot_reply(sender, f"Meddelandet är för långt ({len(text)} tecken). Skriv högst "
-                                          f"{MAX_MESSAGE_CHARS} tecken åt gången.")
-            text, _ = redact_personnummer(text)
+            if reply:
+                return _bot_reply(sender, reply)
             return await self._handle(on_new_message, sender, text)
 
         return webhook
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str,
                       text: str) -> HTTPResponse:
-        collector = CollectingOutputChannel()
-        try:
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=None))
-        except CancelledError:
-            logger.error("Message handling timed out for a conversation")
-        except Exception:
-            logger.exception("Message handling failed")
-            return _bot_reply(sender, "Något gick fel hos mig. Försök igen om en stund. "
-                                      + get_knowledge().message("kansli"))
-        return response.json(collector.messages)
-
-
+        messages = await collect_replies(on_new_message, sender, text, self.name())
+        if messages is None:
+            return _bot_reply(sender, failure_text())
+        return response.json(messages)

@@ -9,6 +9,7 @@ editing a fact never needs a new model.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import time
@@ -17,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "models" / "rasa"
 TRAINING_INPUTS = ["config.yml", "bot/domain.yml", "bot/rules.yml", "bot/stories.yml", "nlu_data",
-                   "models/sv_finsam_core_sm", "requirements.txt"]
+                   "models/sv_finsam_core_sm"]
+# Only the libraries that shape the trained model count, not every pinned package.
+MODEL_LIBRARIES = re.compile(r"^(rasa|rasa-sdk|spacy|thinc|tensorflow|numpy|scikit-learn|scipy)==", re.I | re.M)
 
 
 def fingerprint() -> str:
@@ -28,6 +31,9 @@ def fingerprint() -> str:
         for file in files:
             digest.update(str(file.relative_to(ROOT)).encode())
             digest.update(file.read_bytes())
+    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    digest.update("".join(m.group(0) + requirements[m.end():].split("\n", 1)[0] + "\n"
+                          for m in MODEL_LIBRARIES.finditer(requirements)).encode())
     return digest.hexdigest()[:16]
 
 

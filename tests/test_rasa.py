@@ -14,7 +14,7 @@ USED_OUTSIDE_STORIES = re.compile(r"utter_(ask|help)_\w+|utter_(question_skipped
                                   r"invalid_email|summary_buttons|no_sketch|ask_confirm_cancel|sketch_cancelled|"
                                   r"continue_sketch|editing|privacy_notice|ask_rephrase)")
 INTENTS_ONLY_IN_FORM = {"inform_sketch", "skip_question"}
-HELDOUT_ACCURACY_FLOOR = 0.85
+HELDOUT_ACCURACY_FLOOR = 0.88
 
 
 def rasa(*args, timeout=900):

@@ -1,0 +1,481 @@
+/*
+ * Finsam-assistenten: chat widget of Samordningsförbundet i Blekinge.
+ *
+ * Embed with one tag:  <script src="https://BOT-HOST/webhooks/web/widget.js" defer></script>
+ * It loads widget.css and talks to the channel (channels/web.py) next to this file.
+ *
+ * Rules kept here: everything the user or the bot wrote is set with textContent (never
+ * innerHTML); no inline styles or scripts (works under a strict Content-Security-Policy);
+ * WCAG 2.1 AA (log with aria-live, visible label, keyboard use, visible focus).
+ * Optional settings before the tag: window.FinsamChatConfig = {slowMs, timeoutMs}.
+ */
+(function () {
+  "use strict";
+
+  if (window.__finsamChatLoaded) {
+    return;
+  }
+  window.__finsamChatLoaded = true;
+
+  var script = document.currentScript;
+  var scriptUrl = script && script.src ? new URL(script.src, document.baseURI) : null;
+  var BASE = scriptUrl ? scriptUrl.href.replace(/\/widget\.js(?:[?#].*)?$/, "") : "/webhooks/web";
+  var config = window.FinsamChatConfig || {};
+  var SLOW_MS = Number(config.slowMs) || 8000;
+  var TIMEOUT_MS = Number(config.timeoutMs) || 60000;
+  var STORAGE_KEY = "finsam-chat-session";
+  var SESSION_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+  var TEXT = {
+    botName: "Finsam-assistenten (bot)",
+    launcher: "Fråga Finsam-assistenten",
+    launcherBot: " (en bot)",
+    subtitle: "Svar utifrån förbundets egna dokument",
+    close: "Stäng",
+    closeLabel: "Stäng chatten",
+    restart: "Glöm samtalet i den här webbläsaren och börja om",
+    conversation: "Samtalet med Finsam-assistenten",
+    log: "Meddelanden",
+    welcome: "Hej! Jag är Finsam-assistenten – en bot, ingen människa. Fråga om att söka medel från " +
+      "förbundet, eller skriv ”jag har en idé” så hjälper jag dig att skriva en idéskiss till förbundets kansli.",
+    noticeTitle: "Innan du skriver",
+    notice: "Skriv inte personuppgifter om enskilda personer (till exempel namn, personnummer eller " +
+      "hälsouppgifter om deltagare). Det du skriver sparas hos förbundet så att du kan fortsätta senare, " +
+      "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter 90 dagar. " +
+      "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i din webbläsare " +
+      "så att samtalet finns kvar om du laddar om sidan.",
+    you: "Du:",
+    bot: "Finsam-assistenten (bot):",
+    suggestions: "Svarsförslag",
+    label: "Ditt meddelande",
+    hint: "Enter skickar, Skift+Enter ger ny rad.",
+    send: "Skicka",
+    typing: "Finsam-assistenten skriver",
+    slow: "Det tar längre tid än vanligt. Jag väntar fortfarande på svar …",
+    wait: "Vänta tills assistenten har svarat.",
+    empty: "Skriv ett meddelande först.",
+    retry: "Försök igen",
+    offline: "Jag fick inget svar från servern. Kontrollera din anslutning och försök igen.",
+    timeout: "Svaret dröjde för länge och jag slutade vänta. Försök igen.",
+    failed: "Något gick fel när meddelandet skulle skickas. Försök igen.",
+    historyFailed: "Jag kunde inte hämta det tidigare samtalet.",
+    download: "Ladda ner utkastet (Word, draft.docx)",
+    downloadMd: "som text (draft.md)",
+    restarted: "Ett nytt samtal har börjat."
+  };
+
+  // ------------------------------------------------------------------ helpers
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      node.setAttribute(name, attrs[name]);
+    });
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  var memoryStore = {};
+  function loadSession() {
+    var value;
+    try {
+      value = window.localStorage.getItem(STORAGE_KEY);
+    } catch (e) {
+      value = memoryStore[STORAGE_KEY];
+    }
+    return value && SESSION_FORMAT.test(value) ? value : null;
+  }
+  function saveSession(value) {
+    try {
+      if (value) {
+        window.localStorage.setItem(STORAGE_KEY, value);
+      } else {
+        window.localStorage.removeItem(STORAGE_KEY);
+      }
+    } catch (e) {
+      memoryStore[STORAGE_KEY] = value;
+    }
+  }
+
+  function request(method, path, body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timedOut = false;
+    var slowTimer = window.setTimeout(function () {
+      setStatus(TEXT.slow, false);
+    }, SLOW_MS);
+    var abortTimer = window.setTimeout(function () {
+      timedOut = true;
+      if (controller) {
+        controller.abort();
+      }
+    }, TIMEOUT_MS);
+    var options = {method: method, headers: {"Accept": "application/json"}, credentials: "omit"};
+    if (controller) {
+      options.signal = controller.signal;
+    }
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    function done() {
+      window.clearTimeout(slowTimer);
+      window.clearTimeout(abortTimer);
+    }
+    return window.fetch(BASE + path, options).then(function (reply) {
+      return reply.json().catch(function () {
+        return {};
+      }).then(function (data) {
+        done();
+        if (!reply.ok) {
+          var error = new Error(data && data.error ? data.error : TEXT.failed);
+          error.status = reply.status;
+          error.serverText = data && typeof data.error === "string" ? data.error : null;
+          throw error;
+        }
+        return data;
+      });
+    }, function () {
+      done();
+      var error = new Error(timedOut ? TEXT.timeout : TEXT.offline);
+      error.status = 0;
+      throw error;
+    });
+  }
+
+  // ---------------------------------------------------------------------- DOM
+  var root = el("div", {"class": "finsam-chat", "lang": "sv"});
+  var launcher = el("button", {
+    "type": "button", "class": "finsam-launcher", "id": "finsam-launcher",
+    "aria-expanded": "false", "aria-controls": "finsam-panel"
+  });
+  launcher.appendChild(el("span", {"class": "finsam-launcher-icon", "aria-hidden": "true"}));
+  launcher.appendChild(el("span", {}, TEXT.launcher));
+  launcher.appendChild(el("span", {"class": "finsam-sr"}, TEXT.launcherBot));
+
+  var panel = el("div", {
+    "class": "finsam-panel", "id": "finsam-panel", "role": "dialog",
+    "aria-modal": "false", "aria-labelledby": "finsam-title", "hidden": ""
+  });
+  var header = el("div", {"class": "finsam-header"});
+  var titles = el("div", {"class": "finsam-titles"});
+  titles.appendChild(el("h2", {"class": "finsam-title", "id": "finsam-title"}, TEXT.botName));
+  titles.appendChild(el("p", {"class": "finsam-subtitle"}, TEXT.subtitle));
+  var closeButton = el("button", {"type": "button", "class": "finsam-header-button finsam-close",
+    "aria-label": TEXT.closeLabel}, TEXT.close);
+  header.appendChild(titles);
+  header.appendChild(closeButton);
+
+  var body = el("div", {"class": "finsam-body", "role": "region", "aria-label": TEXT.conversation,
+    "tabindex": "0"});
+  body.appendChild(el("p", {"class": "finsam-welcome"}, TEXT.welcome));
+  var notice = el("div", {"class": "finsam-notice", "id": "finsam-notice"});
+  notice.appendChild(el("h3", {"class": "finsam-notice-title"}, TEXT.noticeTitle));
+  notice.appendChild(el("p", {}, TEXT.notice));
+  var restartButton = el("button", {"type": "button", "class": "finsam-restart"}, TEXT.restart);
+  notice.appendChild(restartButton);
+  body.appendChild(notice);
+  var log = el("div", {"class": "finsam-log", "role": "log", "aria-live": "polite", "aria-label": TEXT.log});
+  body.appendChild(log);
+  // Quick replies scroll with the conversation, right after the message they belong to.
+  var quick = el("div", {"class": "finsam-quick", "role": "group", "aria-label": TEXT.suggestions, "hidden": ""});
+  body.appendChild(quick);
+  var status = el("div", {"class": "finsam-status", "role": "status", "aria-live": "polite"});
+  var errorBox = el("div", {"class": "finsam-error", "hidden": ""});
+  var errorText = el("p", {"class": "finsam-error-text", "role": "alert"});
+  var retryButton = el("button", {"type": "button", "class": "finsam-retry"}, TEXT.retry);
+  errorBox.appendChild(errorText);
+  errorBox.appendChild(retryButton);
+
+  var form = el("form", {"class": "finsam-form", "novalidate": ""});
+  var labelRow = el("div", {"class": "finsam-label-row"});
+  labelRow.appendChild(el("label", {"for": "finsam-input", "class": "finsam-label"}, TEXT.label));
+  labelRow.appendChild(el("span", {"class": "finsam-hint", "id": "finsam-hint"}, TEXT.hint));
+  var inputRow = el("div", {"class": "finsam-input-row"});
+  var input = el("textarea", {"id": "finsam-input", "class": "finsam-input", "rows": "2", "maxlength": "10000",
+    "aria-describedby": "finsam-hint", "autocomplete": "off"});
+  var sendButton = el("button", {"type": "submit", "class": "finsam-send"}, TEXT.send);
+  inputRow.appendChild(input);
+  inputRow.appendChild(sendButton);
+  form.appendChild(labelRow);
+  form.appendChild(inputRow);
+
+  [header, body, status, errorBox, form].forEach(function (part) {
+    panel.appendChild(part);
+  });
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  // -------------------------------------------------------------------- state
+  var session = loadSession();
+  var pending = false;
+  var retryAction = null;
+
+  function scrollToEnd() {
+    body.scrollTop = body.scrollHeight;
+  }
+
+  function setStatus(text, typing) {
+    status.textContent = "";
+    if (!text) {
+      status.classList.remove("finsam-typing");
+      return;
+    }
+    status.appendChild(el("span", {}, text));
+    status.classList.toggle("finsam-typing", !!typing);
+    if (typing) {
+      var dots = el("span", {"class": "finsam-dots", "aria-hidden": "true"});
+      for (var i = 0; i < 3; i += 1) {
+        dots.appendChild(el("span", {"class": "finsam-dot"}));
+      }
+      status.appendChild(dots);
+    }
+  }
+
+  function showError(message, action) {
+    errorText.textContent = message;
+    retryAction = action;
+    retryButton.hidden = !action;
+    errorBox.hidden = false;
+    scrollToEnd();
+  }
+
+  function hideError() {
+    errorBox.hidden = true;
+    errorText.textContent = "";
+    retryAction = null;
+  }
+
+  function draftLink(url, text, className) {
+    var href = BASE + "/" + url + "?session=" + encodeURIComponent(session || "");
+    return el("a", {"href": href, "class": className, "download": ""}, text);
+  }
+
+  function addMessage(sender, message) {
+    var item = el("div", {"class": "finsam-msg finsam-msg-" + sender});
+    item.appendChild(el("span", {"class": "finsam-sr"}, sender === "user" ? TEXT.you + " " : TEXT.bot + " "));
+    var textNode = el("span", {"class": "finsam-text"}, message.text || "");
+    item.appendChild(textNode);
+    if (sender === "bot" && message.draft_url) {
+      var links = el("p", {"class": "finsam-downloads"});
+      links.appendChild(draftLink(message.draft_url, TEXT.download, "finsam-download"));
+      if (message.draft_md_url) {
+        links.appendChild(document.createTextNode(" · "));
+        links.appendChild(draftLink(message.draft_md_url, TEXT.downloadMd, "finsam-download-md"));
+      }
+      item.appendChild(links);
+    }
+    log.appendChild(item);
+    scrollToEnd();
+    return textNode;
+  }
+
+  function showQuickReplies(buttons) {
+    quick.textContent = "";
+    (buttons || []).forEach(function (button) {
+      var node = el("button", {"type": "button", "class": "finsam-quick-reply"}, button.title);
+      node.addEventListener("click", function () {
+        send(button.payload, button.title);
+        input.focus();
+      });
+      quick.appendChild(node);
+    });
+    quick.hidden = !quick.firstChild;
+    scrollToEnd();
+  }
+
+  function renderBotMessages(messages) {
+    var buttons = null;
+    (messages || []).forEach(function (message) {
+      if (message.text || message.draft_url) {
+        addMessage("bot", message);
+      }
+      if (message.buttons && message.buttons.length) {
+        buttons = message.buttons;
+      }
+    });
+    showQuickReplies(buttons);
+  }
+
+  function ensureSession() {
+    if (session) {
+      return Promise.resolve(session);
+    }
+    return request("POST", "/session", {}).then(function (data) {
+      if (!data || !SESSION_FORMAT.test(data.session || "")) {
+        throw new Error(TEXT.failed);
+      }
+      session = data.session;
+      saveSession(session);
+      return session;
+    });
+  }
+
+  function forgetSession() {
+    session = null;
+    saveSession(null);
+  }
+
+  function deliver(text, shownNode) {
+    pending = true;
+    hideError();
+    setStatus(TEXT.typing, true);
+    ensureSession().then(function (current) {
+      return request("POST", "/message", {session: current, message: text});
+    }).then(function (data) {
+      pending = false;
+      setStatus("", false);
+      // Show what was stored: a personnummer is gone from the screen too.
+      if (data.user_text && shownNode && shownNode.textContent === text) {
+        shownNode.textContent = data.user_text;
+      }
+      renderBotMessages(data.messages);
+    }, function (error) {
+      pending = false;
+      setStatus("", false);
+      if (error.status === 400 && session) {
+        forgetSession(); // an old or damaged key: the retry starts a new conversation
+      }
+      showError(error.serverText || error.message || TEXT.failed, function () {
+        deliver(text, shownNode);
+      });
+    });
+  }
+
+  function send(text, shown) {
+    if (pending) {
+      setStatus(TEXT.wait, false);
+      return false;
+    }
+    showQuickReplies(null);
+    var node = addMessage("user", {text: shown || text});
+    deliver(text, shown ? null : node);
+    return true;
+  }
+
+  function renderHistory(messages) {
+    log.setAttribute("aria-live", "off"); // the old conversation is shown, not read out again
+    log.textContent = "";
+    var lastButtons = null;
+    messages.forEach(function (message) {
+      addMessage(message.sender === "user" ? "user" : "bot", message);
+      lastButtons = message.sender === "bot" ? message.buttons : null;
+    });
+    showQuickReplies(lastButtons);
+    window.setTimeout(function () {
+      log.setAttribute("aria-live", "polite");
+    }, 0);
+  }
+
+  function loadHistory() {
+    if (!session) {
+      return;
+    }
+    request("GET", "/history?session=" + encodeURIComponent(session)).then(function (data) {
+      hideError();
+      setStatus("", false);
+      renderHistory(data.messages || []);
+    }, function (error) {
+      setStatus("", false);
+      if (error.status === 400) {
+        forgetSession();
+        return;
+      }
+      showError(TEXT.historyFailed + " " + (error.serverText || error.message), loadHistory);
+    });
+  }
+
+  // ------------------------------------------------------------------- events
+  function openPanel() {
+    panel.hidden = false;
+    root.classList.add("finsam-open");
+    launcher.setAttribute("aria-expanded", "true");
+    if (log.firstChild) {
+      scrollToEnd();
+    } else {
+      body.scrollTop = 0; // the welcome and the privacy notice first
+    }
+    input.focus();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    root.classList.remove("finsam-open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) {
+      openPanel();
+    } else {
+      closePanel();
+    }
+  });
+  closeButton.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") {
+      event.preventDefault();
+      closePanel();
+    }
+  });
+  restartButton.addEventListener("click", function () {
+    if (pending) {
+      setStatus(TEXT.wait, false);
+      return;
+    }
+    forgetSession();
+    log.textContent = "";
+    showQuickReplies(null);
+    hideError();
+    setStatus(TEXT.restarted, false);
+    input.focus();
+  });
+  retryButton.addEventListener("click", function () {
+    var action = retryAction;
+    hideError();
+    input.focus();
+    if (action) {
+      action();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) {
+      setStatus(TEXT.empty, false);
+      input.focus();
+      return;
+    }
+    if (send(text)) {
+      input.value = "";
+    }
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (form.requestSubmit) {
+        form.requestSubmit();
+      } else {
+        sendButton.click();
+      }
+    }
+  });
+
+  // -------------------------------------------------------------------- start
+  function start() {
+    if (!document.querySelector("link[data-finsam-chat]")) {
+      var css = el("link", {"rel": "stylesheet", "href": BASE + "/widget.css", "data-finsam-chat": ""});
+      document.head.appendChild(css);
+    }
+    document.body.appendChild(root);
+    loadHistory();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}());
