@@ -119,7 +119,7 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         self.max_keys = max_keys
-        self._hits: "OrderedDict[str, Deque[float]]" = OrderedDict()
+        self._hits: OrderedDict[str, Deque[float]] = OrderedDict()
 
     def hit(self, key: str, now: Optional[float] = None) -> Tuple[bool, int]:
         """Counts one event; returns (allowed, seconds until the next one is allowed)."""
@@ -239,7 +239,7 @@ class WebChatInput(InputChannel):
         return "web"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "InputChannel":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()  # settings come from the environment, never from credentials.yml
 
     # ------------------------------------------------------------------ helpers

@@ -186,7 +186,7 @@ def build_lemma_tables(model_path: Path, work: Path) -> Tuple[dict, dict]:
     forms = list(candidates)
     with nlp.select_pipes(enable=["tok2vec", "tagger", "morphologizer", "trainable_lemmatizer"]):
         docs = (Doc(nlp.vocab, words=[form]) for form in forms)
-        for i, (form, doc) in enumerate(zip(forms, nlp.pipe(docs, batch_size=4000))):
+        for i, (form, doc) in enumerate(zip(forms, nlp.pipe(docs, batch_size=4000), strict=True)):
             if doc[0].lemma_ != candidates[form]:
                 kept[form] = candidates[form]
             if i and i % 100000 == 0:

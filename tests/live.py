@@ -62,7 +62,7 @@ class LiveBot:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def start(self) -> "LiveBot":
+    def start(self) -> LiveBot:
         actions_log = self.workdir / "actions.log"
         rasa_log = self.workdir / "rasa.log"
         actions = subprocess.Popen([sys.executable, "scripts/action_server.py"], cwd=ROOT, env=self.env,

@@ -143,7 +143,8 @@ def test_edit_answer_clears_the_named_field(dispatcher, tracker_factory, domain)
 
 
 def test_edit_answer_mid_form_requests_that_field(dispatcher, tracker_factory, domain):
-    tracker = tracker_factory("jag vill ändra titeln", intent="edit_answer", slots={"title": "A", "requested_slot": "role"},
+    tracker = tracker_factory("jag vill ändra titeln", intent="edit_answer",
+                              slots={"title": "A", "requested_slot": "role"},
                               active_loop="idea_sketch_form")
     events = run(bot_actions.ActionEditAnswer(), dispatcher, tracker, domain)
     assert SlotSet("title", None) in events and SlotSet("requested_slot", "title") in events

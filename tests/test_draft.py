@@ -5,13 +5,12 @@ from datetime import datetime, timezone
 
 import docx
 import pytest
+from test_actions import COMPLETE
 
 from actions.draft import OPEN_TEXT, SCHEMA_VERSION, DraftStore, is_reference, md_escape, render_markdown
 from actions.prereview import review
 from actions.redaction import PLACEHOLDER
 from actions.sketch import OPEN
-
-from test_actions import COMPLETE
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
 

@@ -3,10 +3,9 @@ import re
 import time
 
 import yaml
+from conftest import ROOT
 
 from actions.knowledge import get_knowledge, load_knowledge, normalise_space
-
-from conftest import ROOT
 
 
 def _flat(text: str) -> str:

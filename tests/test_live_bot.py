@@ -5,19 +5,21 @@ import sqlite3
 
 import docx
 import pytest
-
 from conftest import ROOT, trained_model
 from live import LiveBot, buttons, texts
 
-
 FORM_ANSWERS = [
     ("title", "Gemensam väg till arbete"),
-    ("background", "Unga vuxna med psykisk ohälsa hamnar mellan stolarna när FK, AF och kommunen arbetar var för sig."),
-    ("solution", "Ett gemensamt team med en coach från AF och en arbetsterapeut från regionen som utgår från deltagarnas styrkor."),
+    ("background", "Unga vuxna med psykisk ohälsa hamnar mellan stolarna när FK, AF och kommunen "
+                   "arbetar var för sig."),
+    ("solution", "Ett gemensamt team med en coach från AF och en arbetsterapeut från regionen som utgår "
+                 "från deltagarnas styrkor."),
     ("target_group", "Unga vuxna 18-29 år med aktivitetsersättning, med praktik och studiebesök som aktiviteter."),
     ("coordination", "Deltagaren har en kontaktperson och personalen har gemensamma ärendedragningar varje vecka."),
-    ("measurement", "Vi mäter med enkäter före och efter insatsen och följer upp hur många som börjar arbeta eller studera."),
-    ("governance", "En styrgrupp med chefer från alla parter, Karlshamns kommun är huvudman, budget cirka en miljon per år."),
+    ("measurement", "Vi mäter med enkäter före och efter insatsen och följer upp hur många som börjar "
+                    "arbeta eller studera."),
+    ("governance", "En styrgrupp med chefer från alla parter, Karlshamns kommun är huvudman, budget "
+                   "cirka en miljon per år."),
     ("anchoring", "Idén är förankrad i ledningsgrupperna och ska bli ordinarie verksamhet efter projektet."),
     ("parties", "Karlshamns kommun som huvudman tillsammans med Arbetsförmedlingen och Försäkringskassan"),
     ("contact_name", "Anna Svensson"),

@@ -4,11 +4,10 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from test_actions import COMPLETE
 
 from actions import mailer
 from actions.draft import DraftStore
-
-from test_actions import COMPLETE
 
 
 class Inbox:

@@ -5,9 +5,7 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, trained_model
-
 
 # Responses and intents used only inside actions and the form, never in a rule or story.
 USED_OUTSIDE_STORIES = re.compile(r"utter_(ask|help)_\w+|utter_(question_skipped|answer_shortened|personnummer_removed|"

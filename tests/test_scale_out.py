@@ -6,10 +6,8 @@ required when REQUIRE_SERVICES=1 (as in CI).
 import uuid
 
 import pytest
-
-from conftest import ROOT, require_service, trained_model
+from conftest import require_service, trained_model
 from live import LiveBot, texts
-
 
 SCALED_ENV = {
     "DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": "test", "DB_USER": "postgres", "DB_PASSWORD": "",

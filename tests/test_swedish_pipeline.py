@@ -3,7 +3,6 @@ import json
 
 import pytest
 import spacy
-
 from conftest import ROOT, SHARED_DATA
 
 MODEL = ROOT / "models" / "sv_finsam_core_sm"
@@ -42,7 +41,8 @@ def test_it_analyses_swedish_from_the_domain(nlp):
 def test_lookup_backoff_lemmatises_words_outside_the_treebanks(nlp):
     backoff = nlp.get_pipe("lemma_lookup_backoff")
     assert len(backoff.table) > 10_000
-    form, lemma = next((f, l) for f, l in sorted(backoff.table.items()) if f.isalpha() and f.islower() and len(f) > 6)
+    entries = sorted(backoff.table.items())
+    form, lemma = next((f, lem) for f, lem in entries if f.isalpha() and f.islower() and len(f) > 6)
     assert nlp(f"Det gäller {form} .")[2].lemma_ == lemma
 
 

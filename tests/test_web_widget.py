@@ -19,7 +19,6 @@ from pathlib import Path
 
 import docx
 import pytest
-
 from conftest import ROOT, trained_model
 from live import LiveBot
 
