@@ -35,9 +35,10 @@ def cross_validation(folds: int) -> None:
     out = Path(tempfile.mkdtemp(prefix="cv-"))
     print(f"== NLU cross-validation, {folds} folds (trains DIET {folds} times) …", flush=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "nlu_data/nlu.yml", "--config",
-                    "config.yml", "--cross-validation", "--folds", str(folds), "--out", str(out)],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    with open(out / "rasa.log", "w") as log:
+        subprocess.run([sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "nlu_data/nlu.yml", "--config",
+                        "config.yml", "--cross-validation", "--folds", str(folds), "--out", str(out)],
+                       cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
     report = json.loads((out / "intent_report.json").read_text())
     print(f"intent macro F1 {report['macro avg']['f1-score']:.3f}, weighted F1 "
           f"{report['weighted avg']['f1-score']:.3f}, accuracy {report['accuracy']:.3f} "
