@@ -192,7 +192,8 @@ class ActionSubmitSketch(Action):
             where = "Den här skissen är redan inskickad – det finns bara ett utkast."
         dispatcher.utter_message(
             text=(f"Tack! Din idéskiss har referensen {stored.reference}. {where}"
-                  + (f" {open_count} fråga/frågor är markerade som öppna." if open_count else "")
+                  + (" 1 fråga är markerad som öppen." if open_count == 1 else
+                     f" {open_count} frågor är markerade som öppna." if open_count else "")
                   + "\n\nVad händer nu? Kansliet läser skissen och återkommer till dig. Förbundet "
                     "rekommenderar kontakt med kansliet tidigt; när idén är mer utvecklad kan den bli "
                     "en formell projektansökan."),

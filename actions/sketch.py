@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-from actions.redaction import redact_personnummer
+from actions.redaction import contains_redaction, redact_personnummer
 
 QUESTION_SLOTS = ["title", "background", "solution", "target_group", "coordination",
                   "measurement", "governance", "anchoring"]
@@ -129,7 +129,8 @@ def interpret_turn(
 def validate_answer(slot: str, text: str, entities: Iterable[Mapping], limits: Mapping[str, int]) -> Turn:
     responses: List[Tuple[str, dict]] = []
     text, redacted = redact_personnummer(clean_text(text))
-    if redacted:
+    # The channel may already have removed it before Rasa stored the message.
+    if redacted or contains_redaction(text):
         responses.append(("utter_personnummer_removed", {}))
 
     if slot == "email":

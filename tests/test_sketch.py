@@ -98,3 +98,8 @@ def test_name_prefix_and_person_entity():
     assert turn("contact_name", "Jag heter Anna Svensson").slots == {"contact_name": "Anna Svensson"}
     entities = [{"entity": "PER", "value": "Karin Holm"}]
     assert turn("contact_name", "det är Karin Holm här", entities=entities).slots == {"contact_name": "Karin Holm"}
+
+
+def test_the_user_is_told_when_the_channel_already_removed_a_personnummer():
+    result = turn("background", "Deltagaren [personnummer borttaget] har fått avslag från FK flera gånger.")
+    assert ("utter_personnummer_removed", {}) in result.responses
