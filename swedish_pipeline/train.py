@@ -48,7 +48,7 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def read_conllu(path: Path, nlp) -> List[Doc]:
+def read_conllu(path: Path) -> List[Doc]:
     text = path.read_text(encoding="utf-8")
     # One doc per sentence so that the random train/dev split is by sentence.
     return list(conllu_to_docs(text, n_sents=1, merge_subtokens=True, no_print=True))
@@ -118,13 +118,13 @@ def stage_convert(data: Path, work: Path) -> None:
         if not required.exists():
             sys.exit(f"Saknar träningsdata: {required} (se ../shared/data/README.md)")
 
-    ud_docs = read_conllu(talbanken / "sv_talbanken-ud-dev.conllu", nlp) + read_conllu(pud, nlp)
+    ud_docs = read_conllu(talbanken / "sv_talbanken-ud-dev.conllu") + read_conllu(pud)
     ud_train, ud_dev = split(ud_docs, 0.1, seed=13)
     log(f"UD train {save(ud_train, work / 'ud-train.spacy')} sentences, dev {save(ud_dev, work / 'ud-dev.spacy')}")
     # The final model also learns from the dev sentences: the step count is chosen on the
     # 90/10 split first (see README), and every sentence counts with so little data.
     log(f"UD all (train + dev) {save(ud_train + ud_dev, work / 'ud-all.spacy')} sentences")
-    n_test = save(read_conllu(talbanken / "sv_talbanken-ud-test.conllu", nlp), work / "talbanken-test.spacy")
+    n_test = save(read_conllu(talbanken / "sv_talbanken-ud-test.conllu"), work / "talbanken-test.spacy")
     log(f"Talbanken test (held out, evaluation only): {n_test} sentences")
 
     ner_train, ner_dev = split(read_ner_corpus(ner / "train_corpus.txt", nlp.vocab), 0.1, seed=13)
