@@ -47,10 +47,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.knowledge import get_knowledge
-from actions.redaction import redact_personnummer
-from actions.sketch import clean_text
 from channels.rest import MAX_MESSAGE_CHARS
+from finsam.knowledge import get_knowledge
+from finsam.redaction import redact_personnummer
+from finsam.sketch import clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.draft import DraftStore, is_reference
 from channels.rest import collect_replies, failure_text, prepare_text
+from finsam.draft import DraftStore, is_reference
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions.draft import drafts_dir, is_reference  # noqa: E402
+from finsam.draft import drafts_dir, is_reference  # noqa: E402
 
 
 def purge(tracker_db: Path, drafts: Path, retention_days: float, now: float | None = None) -> tuple[int, int]:

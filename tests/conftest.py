@@ -15,7 +15,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture
 def knowledge():
-    from actions.knowledge import load_knowledge
+    from finsam.knowledge import load_knowledge
 
     return load_knowledge()
 

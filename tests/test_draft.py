@@ -7,10 +7,10 @@ import docx
 import pytest
 from test_actions import COMPLETE
 
-from actions.draft import OPEN_TEXT, SCHEMA_VERSION, DraftStore, is_reference, md_escape, render_markdown
-from actions.prereview import review
-from actions.redaction import PLACEHOLDER
-from actions.sketch import OPEN
+from finsam.draft import OPEN_TEXT, SCHEMA_VERSION, DraftStore, is_reference, md_escape, render_markdown
+from finsam.prereview import review
+from finsam.redaction import PLACEHOLDER
+from finsam.sketch import OPEN
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ import time
 import yaml
 from conftest import ROOT
 
-from actions.knowledge import get_knowledge, load_knowledge, normalise_space
+from finsam.knowledge import get_knowledge, load_knowledge, normalise_space
 
 
 def _flat(text: str) -> str:
@@ -91,7 +91,7 @@ def test_editing_a_deadline_is_live_without_restart(knowledge_copy):
 def test_a_broken_reference_is_reported(knowledge_copy):
     import pytest
 
-    from actions.knowledge import KnowledgeError
+    from finsam.knowledge import KnowledgeError
 
     faq = knowledge_copy / "faq.yml"
     faq.write_text(faq.read_text(encoding="utf-8").replace("document: sok-finansiering", "document: finns-inte", 1),

@@ -6,8 +6,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from test_actions import COMPLETE
 
-from actions import mailer
-from actions.draft import DraftStore
+from finsam import mailer
+from finsam.draft import DraftStore
 
 
 class Inbox:

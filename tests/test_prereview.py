@@ -1,6 +1,6 @@
 """Pre-review of a sketch against the förbund's criteria."""
-from actions.prereview import ages_outside, member_parties_named, review
-from actions.sketch import OPEN
+from finsam.prereview import ages_outside, member_parties_named, review
+from finsam.sketch import OPEN
 
 GOOD = {
     "title": "Gemensam väg",

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.redaction import PLACEHOLDER, contains_redaction, redact_personnummer
+from finsam.redaction import PLACEHOLDER, contains_redaction, redact_personnummer
 
 
 @pytest.mark.parametrize("number", [

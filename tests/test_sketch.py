@@ -1,8 +1,8 @@
 """How one user turn is read while the idea-sketch form asks a question."""
 import pytest
 
-from actions.redaction import PLACEHOLDER
-from actions.sketch import OPEN, field_from_message, interpret_turn
+from finsam.redaction import PLACEHOLDER
+from finsam.sketch import OPEN, field_from_message, interpret_turn
 
 FAQ = {"ask_who_can_apply", "ask_deadline", "ask_criteria"}
 LIMITS = {"min_words": 3, "max_answer_chars": 5000}

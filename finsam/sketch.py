@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-from actions.redaction import contains_redaction, redact_personnummer
+from finsam.redaction import contains_redaction, redact_personnummer
 
 QUESTION_SLOTS = ["title", "background", "solution", "target_group", "coordination",
                   "measurement", "governance", "anchoring"]

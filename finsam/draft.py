@@ -20,9 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from actions.prereview import Suggestion
-from actions.redaction import redact_personnummer
-from actions.sketch import OPEN, clean_text
+from finsam.prereview import Suggestion
+from finsam.redaction import redact_personnummer
+from finsam.sketch import OPEN, clean_text
 
 SCHEMA_VERSION = 1
 DEFAULT_DRAFTS_DIR = Path(__file__).resolve().parent.parent / "drafts"

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional
 
-from actions.sketch import is_open
+from finsam.sketch import is_open
 
 
 @dataclass(frozen=True)
