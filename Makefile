@@ -74,7 +74,7 @@ test: train browser-deps
 	$(PY) -m pytest
 
 lint: setup
-	$(PY) -m ruff check finsam actions channels scripts swedish_pipeline tests
+	$(PY) -m ruff check .
 
 bench: train
 	$(PY) scripts/bench.py
