@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from finsam.redaction import contains_redaction, redact_personnummer
 
@@ -41,31 +41,56 @@ FIELD_WORDS: Dict[str, Tuple[str, ...]] = {
     "email": ("e-post", "epost", "mejl", "mail"),
 }
 
-_SKIP = re.compile(
-    r"^\s*(jag\s+)?(vet\s+(inte|ej)|hoppa(\s+(över|over))?|skippa|pass|ingen\s+aning|"
-    r"återkommer|aterkommer|det\s+får\s+vi\s+återkomma|inte\s+klart|osäker|vet\s+inte\s+än)\b",
-    re.IGNORECASE,
-)
-_QUESTION_START = re.compile(
-    r"^\s*(vem|vilka|vilken|vilket|vad|hur|när|nar|var|vart|varför|varfor|kan|får|far|måste|"
-    r"maste|ska|skall|finns|gäller|galler|behöver|behover|är|ar|gör|gor)\b",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[a-zA-Z]{2,}$")
+# A message skips the question only when it is, as a whole, one of these (after
+# trimming punctuation and case), or the skip button's payload: "Pass till arbete" or
+# "vet inte om FK vill vara med" are answers.
+SKIP_PAYLOAD = "/skip_question"
+SKIP_PHRASES = frozenset({
+    "vet inte", "vet ej", "vet ej än", "vet ej ännu", "vet inte än", "vet inte ännu", "vet inte riktigt",
+    "vet inte riktigt än", "vet inte riktigt ännu", "jag vet inte", "jag vet inte än", "jag vet inte ännu",
+    "vet faktiskt inte", "det vet jag inte", "det vet jag inte än", "vi vet inte", "vi vet inte än",
+    "vet inte ännu hoppa över den", "vet inte hoppa över", "hoppa över", "hoppa över den", "hoppa över tack",
+    "hoppa över den frågan", "hoppa över frågan", "hoppa", "hoppa over", "hoppa over den", "kan vi hoppa den",
+    "skippa", "skippa den", "skippa den här frågan", "skippa frågan", "skip", "pass", "passar", "ingen aning",
+    "ingen aning än", "ingen aning än så länge", "inget svar", "inget svar än", "har inget svar",
+    "har inget svar än", "har inget svar på det", "nästa fråga", "nästa", "ta nästa", "ta nästa fråga",
+    "återkommer", "återkommer om det", "återkommer om det senare", "det får vi återkomma till",
+    "det får jag återkomma om", "vi återkommer med det", "kan vi ta den senare", "den tar vi senare",
+    "vi får ta den sen", "det får bli senare", "kommer tillbaka till det", "lämna den tom", "oklart",
+    "inte klart", "ej klart", "inte bestämt", "det är inte bestämt än", "osäker", "osäker hoppa över",
+    "vete tusan", "det återstår att se", "har inte bestämt det än", "vi har inte kommit så långt",
+    "det har vi inte tänkt på än", "vet inte än så länge",
+})
+_EMAIL = re.compile(r"[^@\s<>\"'(),;:]+@[^@\s<>\"'(),;:]+\.[a-zA-Z]{2,}")
 _NAME_PREFIX = re.compile(r"^\s*(jag\s+heter|mitt\s+namn\s+är|namn\s*:)\s*", re.IGNORECASE)
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Everything XML 1.0 (and so Word) cannot hold: control characters except tab and line
+# breaks, C1 controls, lone surrogates, U+FFFE/U+FFFF and the other non-characters.
+_NOT_IN_WORD = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "|[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0010fffe\U0010ffff]")
+_TRIM = re.compile(r"[\s.,;:!?…()\"'«»–—-]+")
 
-# Intents that interrupt the form rather than answer it (when phrased as a question).
+# Intents the idea maker uses to steer the form rather than answer it. Below these
+# confidences the message is taken as an answer.
+CONTROL_CONFIDENCE = 0.7
+FAQ_CONFIDENCE = 0.85
+SMALL_TALK = {"thank": "utter_form_you_are_welcome", "greet": "utter_form_ack", "affirm": "utter_form_ack",
+              "deny": "utter_form_ack"}
+RESUME_INTENTS = {"start_sketch", "sketch_resume"}
+# Intents that interrupt the form; the dialogue rules answer them and resume the form.
 DIGRESSION_INTENTS_EXTRA = {"ask_privacy", "ask_capabilities", "bot_challenge"}
+INTERRUPT_INTENTS = {"stop", "sketch_restart"}
 
 
 @dataclass
 class Turn:
     """The outcome of one user turn in the form.
 
-    kind: "answer" (slot value set), "retry" (slot cleared, asked again),
-    "skip" (slot marked open) or "interrupt" (nothing set: the dialogue rules
-    handle the message and the form resumes afterwards).
+    kind: "answer" (slot value set), "retry" (slot cleared, asked again with help),
+    "skip" (slot marked open), "stay" (nothing stored, a short reply and the same
+    question again), "back" (the previous question is asked again), "ignore" (a repeated
+    message, nothing stored) or "interrupt" (nothing set: the dialogue rules handle the
+    message and the form resumes afterwards).
     """
 
     kind: str
@@ -75,10 +100,6 @@ class Turn:
 
 def is_open(value: Optional[str]) -> bool:
     return value == OPEN
-
-
-def looks_like_question(text: str) -> bool:
-    return "?" in text or bool(_QUESTION_START.match(text))
 
 
 def field_from_text(text: str) -> Optional[str]:
@@ -97,7 +118,46 @@ def field_from_message(text: str, entities: Iterable[Mapping]) -> Optional[str]:
 
 
 def clean_text(text: str) -> str:
-    return _CONTROL_CHARS.sub("", text or "").strip()
+    """The text without characters Word cannot hold, trimmed."""
+    return _NOT_IN_WORD.sub("", text or "").strip()
+
+
+def is_skip(text: str) -> bool:
+    if text.strip().startswith(SKIP_PAYLOAD):
+        return True
+    return " ".join(_TRIM.sub(" ", text.lower()).split()) in SKIP_PHRASES
+
+
+def is_repeat(user_messages: Sequence[Tuple[str, float]], window_seconds: float) -> bool:
+    """True when the latest (text, timestamp) repeats the one before within the window.
+
+    A retry after a time-out or a double tap sends the same text again at once; it must
+    not become the answer to the next question.
+    """
+    if len(user_messages) < 2:
+        return False
+    (previous, previous_at), (latest, latest_at) = user_messages[-2], user_messages[-1]
+    return clean_text(previous) == clean_text(latest) and 0 <= latest_at - previous_at <= window_seconds
+
+
+def resume_point(slots: Mapping[str, Optional[str]]) -> str:
+    """Where an unfinished sketch stopped, as in "vi var på fråga 5"."""
+    for number, slot in enumerate(QUESTION_SLOTS, start=1):
+        if slots.get(slot) is None:
+            return f"fråga {number}"
+    for slot in DETAIL_SLOTS:
+        if slots.get(slot) is None:
+            return DETAIL_PLACES[slot]
+    return "sammanfattningen"
+
+
+DETAIL_PLACES = {"parties": "frågan om parterna", "contact_name": "dina kontaktuppgifter",
+                 "organisation": "dina kontaktuppgifter", "role": "dina kontaktuppgifter",
+                 "email": "din e-postadress"}
+
+
+def sketch_started(slots: Mapping[str, Optional[str]]) -> bool:
+    return any(slots.get(slot) is not None for slot in SKETCH_SLOTS)
 
 
 def interpret_turn(
@@ -109,21 +169,70 @@ def interpret_turn(
     digression_intents: Iterable[str] = (),
     confirming_cancel: bool = False,
     limits: Optional[Mapping[str, int]] = None,
+    answers: Optional[Mapping[str, Optional[str]]] = None,
+    repeated: bool = False,
 ) -> Turn:
+    """What the user's message means for the requested slot.
+
+    Decided by the intent and its confidence (never by punctuation or length): steering
+    messages are handled and nothing is stored; everything else is read as the answer.
+    """
     text = clean_text(text)
-    words = text.split()
+    if repeated:
+        return Turn("ignore", {slot: None})
+    prefix = Turn("answer")
     if confirming_cancel:
-        return Turn("interrupt")
-    if intent == "stop" and confidence >= 0.5 and len(words) <= 6:
-        return Turn("interrupt")
-    if intent == "edit_answer" and len(words) <= 8 and field_from_message(text, entities):
-        return Turn("interrupt")
-    if _SKIP.match(text) and len(words) <= 8:
+        # "avbryt" was asked about and the reply was neither yes nor no (those go to the
+        # rules): the sketch goes on, and this message is read as usual.
+        prefix = Turn("answer", {"confirming_cancel": False}, [("utter_cancel_not_confirmed", {})])
+    turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {})
+    if turn.kind == "interrupt":
+        return turn
+    return Turn(turn.kind, {**prefix.slots, **turn.slots}, prefix.responses + turn.responses)
+
+
+def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, entities: Iterable[Mapping],
+               digression_intents: Iterable[str], limits: Mapping[str, int],
+               answers: Mapping[str, Optional[str]]) -> Turn:
+    if is_skip(text):
+        if slot == "email":
+            return Turn("retry", {slot: None}, [("utter_email_required", {})])
         return Turn("skip", {slot: OPEN}, [("utter_question_skipped", {})])
-    interrupting = set(digression_intents) | DIGRESSION_INTENTS_EXTRA
-    if intent in interrupting and confidence >= 0.6 and looks_like_question(text):
+    sure = confidence >= CONTROL_CONFIDENCE
+    if sure and intent in INTERRUPT_INTENTS:
         return Turn("interrupt")
-    return validate_answer(slot, text, entities, limits or {})
+    if sure and intent == "edit_answer":
+        if field_from_message(text, entities):
+            return Turn("interrupt")
+        return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+    if sure and intent == "sketch_back":
+        return _go_back(slot, answers)
+    if sure and intent in RESUME_INTENTS:
+        return Turn("stay", {slot: None}, [("utter_continue_sketch", {})])
+    if sure and intent == "goodbye":
+        return Turn("stay", {slot: None}, [("utter_sketch_saved", {})])
+    if sure and intent in SMALL_TALK:
+        return Turn("stay", {slot: None}, [(SMALL_TALK[intent], {})])
+    interrupting = set(digression_intents) | DIGRESSION_INTENTS_EXTRA
+    if intent in interrupting and confidence >= FAQ_CONFIDENCE:
+        return Turn("interrupt")
+    return validate_answer(slot, text, entities, limits)
+
+
+def _go_back(slot: str, answers: Mapping[str, Optional[str]]) -> Turn:
+    index = SKETCH_SLOTS.index(slot)
+    if index == 0:
+        return Turn("stay", {slot: None}, [("utter_first_question", {})])
+    previous = SKETCH_SLOTS[index - 1]
+    value = answers.get(previous)
+    shown = "(öppen fråga)" if value is None or is_open(value) else value
+    return Turn("back", {previous: None, slot: None}, [("utter_going_back", {"previous_answer": shown})])
+
+
+def email_from_text(text: str) -> Optional[str]:
+    """The first e-mail address in the text, lower-case, with stray spaces around @ removed."""
+    match = _EMAIL.search(re.sub(r"\s*@\s*", "@", text or ""))
+    return match.group(0).rstrip(".").lower() if match else None
 
 
 def validate_answer(slot: str, text: str, entities: Iterable[Mapping], limits: Mapping[str, int]) -> Turn:
@@ -134,29 +243,25 @@ def validate_answer(slot: str, text: str, entities: Iterable[Mapping], limits: M
         responses.append(("utter_personnummer_removed", {}))
 
     if slot == "email":
-        candidate = text.strip().strip(".,;").lower()
-        if not _EMAIL.match(candidate):
+        address = email_from_text(text)
+        if not address:
             return Turn("retry", {slot: None}, responses + [("utter_invalid_email", {})])
-        return Turn("answer", {slot: candidate}, responses)
+        return Turn("answer", {slot: address}, responses)
 
     if slot == "contact_name":
         people = [e.get("value") for e in entities or [] if e.get("entity") == "PER" and e.get("value")]
         text = people[0] if len(people) == 1 and len(str(people[0]).split()) >= 2 else _NAME_PREFIX.sub("", text)
 
-    if slot in SHORT_ANSWER_SLOTS:
-        if len(text) < 2:
-            return Turn("retry", {slot: None}, responses + [(f"utter_help_{slot}", {})])
-        if len(text) > MAX_SHORT_ANSWER_CHARS:
-            text = text[:MAX_SHORT_ANSWER_CHARS].rstrip()
-            responses.append(("utter_answer_shortened", {"max_chars": MAX_SHORT_ANSWER_CHARS}))
-        return Turn("answer", {slot: text}, responses)
-
-    if len(text.split()) < int(limits.get("min_words", 3)):
+    short = slot in SHORT_ANSWER_SLOTS
+    if short and len(text) < 2 or not short and len(text.split()) < int(limits.get("min_words", 3)):
         return Turn("retry", {slot: None}, responses + [(f"utter_help_{slot}", {})])
-    max_chars = int(limits.get("max_answer_chars", 5000))
+    # One limit per answer, and nothing is cut: the idea maker is told the limit and
+    # shortens the answer (the next message is the next question's answer).
+    max_chars = int(limits.get("max_short_answer_chars" if short else "max_answer_chars",
+                               MAX_SHORT_ANSWER_CHARS if short else 5000))
     if len(text) > max_chars:
-        text = text[:max_chars].rstrip()
-        responses.append(("utter_answer_shortened", {"max_chars": max_chars}))
+        return Turn("retry", {slot: None},
+                    responses + [("utter_answer_too_long", {"length": len(text), "max_chars": max_chars})])
     return Turn("answer", {slot: text}, responses)
 
 

@@ -55,21 +55,17 @@ def test_an_answer_classified_as_a_faq_intent_is_still_an_answer():
 
 def test_stop_and_cancel_confirmation_interrupt():
     assert turn("governance", "avbryt", intent="stop").kind == "interrupt"
-    assert turn("governance", "ja", intent="affirm", confirming_cancel=True).kind == "interrupt"
+    # Yes/no right after the confirmation question go to the rules; reaching the form
+    # later (after a digression) they must not trap the user in the confirmation.
+    late = turn("governance", "ja", intent="affirm", confirming_cancel=True)
+    assert (late.kind, late.slots) == ("stay", {"confirming_cancel": False, "governance": None})
+    assert late.responses == [("utter_cancel_not_confirmed", {}), ("utter_form_ack", {})]
 
 
 def test_edit_request_interrupts_when_it_names_a_field():
     entities = [{"entity": "sketch_field", "value": "background"}]
     assert turn("role", "ändra bakgrunden", intent="edit_answer", entities=entities).kind == "interrupt"
     assert field_from_message("kan jag ändra målgruppen", []) == "target_group"
-
-
-def test_long_answers_are_cut_with_a_message():
-    text = "ord " * 3000
-    result = turn("background", text)
-    assert result.kind == "answer"
-    assert len(result.slots["background"]) <= 5000
-    assert result.responses == [("utter_answer_shortened", {"max_chars": 5000})]
 
 
 def test_personnummer_are_removed_and_the_user_told():
@@ -87,7 +83,7 @@ def test_valid_email(text, expected):
     assert turn("email", text).slots == {"email": expected}
 
 
-@pytest.mark.parametrize("text", ["anna", "anna@", "anna@ronneby", "<script>@x.se", "a b@c.se"])
+@pytest.mark.parametrize("text", ["anna", "anna@", "anna@ronneby", "<script>@x.se", "min adress är anna(at)ronneby.se"])
 def test_invalid_email_is_asked_again(text):
     result = turn("email", text)
     assert result.kind == "retry"
@@ -103,3 +99,152 @@ def test_name_prefix_and_person_entity():
 def test_the_user_is_told_when_the_channel_already_removed_a_personnummer():
     result = turn("background", "Deltagaren [personnummer borttaget] har fått avslag från FK flera gånger.")
     assert ("utter_personnummer_removed", {}) in result.responses
+
+
+# --- Issue 9: only real answers are stored --------------------------------------------------
+from finsam.sketch import clean_text, is_repeat, resume_point  # noqa: E402
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("title", "Pass till arbete"),
+    ("background", "Inget samordnat stöd finns i dag för unga med aktivitetsersättning."),
+    ("background", "Vet inte om FK vill vara med"),
+    ("title", "Inget barn utanför"),
+    ("title", "Hoppa över hindren"),
+])
+def test_a_skip_word_inside_a_real_answer_is_an_answer(slot, text):
+    result = turn(slot, text, intent="skip_question", confidence=0.8)
+    assert result.kind == "answer"
+    assert result.slots == {slot: text}
+
+
+@pytest.mark.parametrize("text", ["Vet inte!", "hoppa över.", "  Pass ", "ingen aning...", "/skip_question",
+                                  "vet inte riktigt ännu", "hoppa over"])
+def test_a_whole_skip_phrase_or_the_skip_button_skips(text):
+    result = turn("governance", text, intent="skip_question")
+    assert result.kind == "skip"
+    assert result.slots == {"governance": OPEN}
+
+
+@pytest.mark.parametrize("slot,text,intent,response", [
+    ("title", "tack", "thank", "utter_form_you_are_welcome"),
+    ("contact_name", "tack så mycket för hjälpen!", "thank", "utter_form_you_are_welcome"),
+    ("organisation", "ok", "affirm", "utter_form_ack"),
+    ("role", "hej", "greet", "utter_form_ack"),
+    ("background", "tack så mycket för hjälpen!", "thank", "utter_form_you_are_welcome"),
+])
+def test_small_talk_gets_a_short_reply_and_the_same_question(slot, text, intent, response):
+    result = turn(slot, text, intent=intent, confidence=0.93)
+    assert result.kind == "stay"
+    assert result.slots == {slot: None}
+    assert result.responses == [(response, {})]
+
+
+def test_a_goodbye_says_the_sketch_is_saved():
+    result = turn("role", "hej då", intent="goodbye", confidence=0.95)
+    assert (result.kind, result.slots, result.responses) == ("stay", {"role": None}, [("utter_sketch_saved", {})])
+
+
+def test_going_back_asks_the_previous_question_again():
+    answers = {"title": "Navet", "background": "Unga bollas runt.", "solution": None}
+    result = turn("solution", "kan jag gå tillbaka till förra frågan?", intent="sketch_back", confidence=0.96,
+                  answers=answers)
+    assert result.kind == "back"
+    assert result.slots == {"background": None, "solution": None}
+    assert result.responses == [("utter_going_back", {"previous_answer": "Unga bollas runt."})]
+    first = turn("title", "tillbaka", intent="sketch_back", confidence=0.96, answers={})
+    assert (first.kind, first.slots, first.responses) == ("stay", {"title": None}, [("utter_first_question", {})])
+
+
+def test_a_change_request_without_a_field_asks_which_field():
+    result = turn("measurement", "jag vill ändra ett tidigare svar", intent="edit_answer", confidence=0.98)
+    assert (result.kind, result.slots, result.responses) == (
+        "stay", {"measurement": None}, [("utter_ask_which_field", {})])
+
+
+@pytest.mark.parametrize("text", ["nej vänta jag vill börja om från början", "jag har en ny idé istället"])
+def test_starting_over_is_handed_to_the_confirmation(text):
+    result = turn("governance", text, intent="sketch_restart", confidence=0.9)
+    assert result.kind == "interrupt" and result.slots == {}
+
+
+def test_a_confident_question_without_a_question_mark_is_a_digression():
+    result = turn("target_group", "undrar om regionen måste vara med", intent="ask_who_can_apply", confidence=0.95)
+    assert result.kind == "interrupt" and result.slots == {}
+
+
+def test_start_or_resume_mid_form_resumes_instead_of_being_stored():
+    for text, intent in [("jag har en idé", "start_sketch"), ("jag vill fortsätta med min idéskiss", "sketch_resume")]:
+        result = turn("coordination", text, intent=intent, confidence=0.9)
+        assert (result.kind, result.slots, result.responses) == (
+            "stay", {"coordination": None}, [("utter_continue_sketch", {})])
+
+
+def test_an_answer_after_avbryt_that_is_neither_yes_nor_no_is_taken_and_ends_the_confirmation():
+    text = "Unga bollas mellan FK och kommunen utan samordning."
+    result = turn("background", text, confirming_cancel=True)
+    assert result.kind == "answer"
+    assert result.slots == {"confirming_cancel": False, "background": text}
+    assert result.responses == [("utter_cancel_not_confirmed", {})]
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("min e-post är Karin@Example.se ", "karin@example.se"),
+    ("Du når mig på karin.holm@Ronneby.se, tack!", "karin.holm@ronneby.se"),
+    ("karin @ example.se", "karin@example.se"),
+])
+def test_the_address_is_taken_from_a_sentence_and_normalised(text, expected):
+    result = turn("email", text)
+    assert (result.kind, result.slots) == ("answer", {"email": expected})
+
+
+@pytest.mark.parametrize("text", ["hoppa över", "vet inte", "/skip_question"])
+def test_the_email_cannot_be_skipped(text):
+    result = turn("email", text, intent="skip_question")
+    assert (result.kind, result.slots, result.responses) == ("retry", {"email": None}, [("utter_email_required", {})])
+
+
+# --- the same message twice -------------------------------------------------------------------
+def test_an_identical_message_within_the_window_is_a_repeat():
+    assert is_repeat([("Navet", 100.0), ("Navet", 102.5)], window_seconds=10)
+    assert not is_repeat([("Navet", 100.0), ("Navet", 130.0)], window_seconds=10)
+    assert not is_repeat([("Navet", 100.0), ("Nästa steg", 101.0)], window_seconds=10)
+    assert not is_repeat([("Navet", 100.0)], window_seconds=10)
+
+
+def test_a_repeated_message_is_not_stored():
+    result = turn("background", "Gemensam väg till arbete", repeated=True)
+    assert (result.kind, result.slots, result.responses) == ("ignore", {"background": None}, [])
+
+
+# --- one length limit -------------------------------------------------------------------------
+def test_an_over_long_answer_is_not_cut_and_the_limit_is_stated():
+    text = "ord " * 3000
+    result = turn("background", text)
+    assert result.kind == "retry"
+    assert result.slots == {"background": None}
+    assert result.responses == [("utter_answer_too_long", {"length": len(text.strip()), "max_chars": 5000})]
+
+
+def test_an_answer_at_the_limit_is_kept_whole():
+    text = ("a" * 9 + " ") * 500
+    result = turn("background", text.strip())
+    assert result.kind == "answer" and result.slots == {"background": text.strip()}
+
+
+# --- text Word cannot hold --------------------------------------------------------------------
+def test_characters_word_cannot_hold_are_removed_when_the_answer_is_taken():
+    text = "Unga\ufffe vuxna\uffff som\ud800 bollas\x0b runt\x85 mellan FK och kommunen."
+    result = turn("background", text)
+    assert result.slots == {"background": "Unga vuxna som bollas runt mellan FK och kommunen."}
+    assert clean_text("rad 1\nrad 2\tslut") == "rad 1\nrad 2\tslut"
+
+
+# --- coming back ------------------------------------------------------------------------------
+def test_resume_point_names_the_question_where_the_sketch_stopped():
+    slots = {"title": "Navet", "background": "b", "solution": "s", "target_group": OPEN}
+    assert resume_point(slots) == "fråga 5"
+    assert resume_point({"title": "x", "background": "b", "solution": "s", "target_group": "t",
+                         "coordination": "c", "measurement": "m", "governance": "g", "anchoring": "a"}) == \
+        "frågan om parterna"
