@@ -9,6 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.privacy import forget, notice_for
 from finsam import mailer
 from finsam.draft import DraftStore
 from finsam.knowledge import get_knowledge
@@ -41,7 +42,8 @@ class ActionStartSketch(Action):
         return "action_start_sketch"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_privacy_notice")
+        # The short notice for this channel (knowledge/privacy.yml); "integritet" gives all of it.
+        dispatcher.utter_message(text=notice_for(tracker, short=True))
         if tracker.get_slot("draft_reference"):
             # The previous sketch was submitted: this is a new one.
             return _reset_sketch_events() + [SlotSet("draft_reference", None)]
@@ -181,14 +183,13 @@ class ActionAskCancelConfirmation(Action):
 
 
 class ActionCancelSketch(Action):
-    """Cancels the sketch and forgets its answers."""
+    """Cancels the sketch and forgets the conversation (the tracker store erases it on save)."""
 
     def name(self) -> Text:
         return "action_cancel_sketch"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_sketch_cancelled")
-        return _reset_sketch_events()
+        return forget(dispatcher, tracker, "utter_sketch_cancelled")
 
 
 class ActionResumeSketch(Action):

@@ -196,6 +196,12 @@ class StoredDraft:
         return self.folder / "draft.json"
 
 
+def staging_tag(conversation_id: str) -> str:
+    """A short one-way tag of the conversation in its staging folder's name, so erasing a
+    conversation can find a half-written draft left by a crash (finsam/erasure.py)."""
+    return hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:16]
+
+
 def submission_key(conversation_id: str, answers: Mapping[str, Optional[str]]) -> str:
     """Same conversation and same answers: the same draft (double clicks, retries)."""
     canonical = json.dumps({"conversation": conversation_id, "answers": dict(answers)}, sort_keys=True,
@@ -241,7 +247,7 @@ class DraftStore:
             reference = new_reference(now)
             draft = build_draft(answers, sketch_spec, suggestions, reference, now)
             # Write into a temporary folder and rename, so a crash never leaves half a draft.
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+            staging = Path(tempfile.mkdtemp(prefix=f".staging-{staging_tag(conversation_id)}-", dir=self.root))
             try:
                 write_docx(draft, staging / "draft.docx")
                 (staging / "draft.md").write_text(render_markdown(draft), encoding="utf-8")

@@ -79,7 +79,7 @@ SMALL_TALK = {"thank": "utter_form_you_are_welcome", "greet": "utter_form_ack", 
 RESUME_INTENTS = {"start_sketch", "sketch_resume"}
 # Intents that interrupt the form; the dialogue rules answer them and resume the form.
 DIGRESSION_INTENTS_EXTRA = {"ask_privacy", "ask_capabilities", "bot_challenge"}
-INTERRUPT_INTENTS = {"stop", "sketch_restart"}
+INTERRUPT_INTENTS = {"stop", "sketch_restart", "erase_my_data"}  # erase_my_data: actions/privacy.py
 
 
 @dataclass

@@ -9,6 +9,7 @@ import pytest
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 
 from actions import answers, sketch_form
+from finsam.privacy import get_privacy, short_notice
 from finsam.sketch import OPEN, SKETCH_SLOTS
 
 COMPLETE = {
@@ -75,7 +76,9 @@ def test_default_fallback_hands_over_to_the_kansli(dispatcher, tracker_factory, 
 def test_start_sketch_shows_privacy_notice_and_resets_after_a_submitted_sketch(dispatcher, tracker_factory, domain):
     tracker = tracker_factory("jag har en idé", intent="start_sketch", slots=dict(COMPLETE, draft_reference="IDS-x"))
     events = run(sketch_form.ActionStartSketch(), dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_privacy_notice"]
+    # The short privacy notice for the channel, from knowledge/privacy.yml (tests/test_privacy.py).
+    [notice] = dispatcher.messages
+    assert notice["text"] == short_notice(get_privacy(), tracker.get_latest_input_channel())
     assert SlotSet("title", None) in events and SlotSet("draft_reference", None) in events
 
 

@@ -10,7 +10,8 @@ from conftest import ROOT, trained_model
 # Responses and intents used only inside actions and the form, never in a rule or story.
 USED_OUTSIDE_STORIES = re.compile(r"utter_(ask|help)_\w+|utter_(question_skipped|answer_shortened|personnummer_removed|"
                                   r"invalid_email|summary_buttons|no_sketch|ask_confirm_cancel|sketch_cancelled|"
-                                  r"continue_sketch|editing|privacy_notice|ask_rephrase)")
+                                  r"continue_sketch|editing|privacy_notice|ask_rephrase|ask_confirm_erase|"
+                                  r"conversation_erased|nothing_erased|submitted_draft_kept)")
 INTENTS_ONLY_IN_FORM = {"inform_sketch", "skip_question"}
 HELDOUT_ACCURACY_FLOOR = 0.88
 
