@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import forget, notice_for
@@ -20,6 +20,9 @@ from finsam.sketch import (
     field_from_message,
     interpret_turn,
     is_open,
+    is_repeat,
+    resume_point,
+    sketch_started,
 )
 
 logger = logging.getLogger(__name__)
@@ -32,7 +35,36 @@ def _reset_sketch_events() -> List[EventType]:
 
 
 def _sketch_started(tracker: Tracker) -> bool:
-    return any(tracker.get_slot(slot) is not None for slot in SKETCH_SLOTS)
+    return sketch_started(tracker.current_slot_values())
+
+
+def _unfinished_sketch(tracker: Tracker) -> bool:
+    return _sketch_started(tracker) and not tracker.get_slot("draft_reference")
+
+
+# Actions that run between the user's message and the form without being the message's
+# own handling (slot extraction), so the form still reads that message.
+_NOT_A_HANDLER = {"action_listen", "action_extract_slots", FORM_NAME}
+
+
+def _fresh_message(tracker: Tracker) -> bool:
+    """True when the form runs straight after the user's message, not after a digression.
+
+    After a rule answered a question (or after "nej, fortsätt") the form runs again with
+    the same latest message; that message must not be read as the answer.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _NOT_A_HANDLER:
+            return False
+    return True
+
+
+def _repeated(tracker: Tracker, window_seconds: float) -> bool:
+    users = [(e.get("text") or "", float(e.get("timestamp") or 0.0)) for e in tracker.events
+             if e.get("event") == "user"]
+    return is_repeat(users[-2:], window_seconds)
 
 
 class ActionStartSketch(Action):
@@ -42,12 +74,18 @@ class ActionStartSketch(Action):
         return "action_start_sketch"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if _unfinished_sketch(tracker):
+            # "jag har en idé" with a half-done sketch carries on with it; the message is
+            # not an answer (requested_slot is cleared so the form does not read it as one).
+            dispatcher.utter_message(response="utter_welcome_back",
+                                     where=resume_point(tracker.current_slot_values()))
+            return [SlotSet("confirming_cancel", False), SlotSet("requested_slot", None)]
         # The short notice for this channel (knowledge/privacy.yml); "integritet" gives all of it.
         dispatcher.utter_message(text=notice_for(tracker, short=True))
         if tracker.get_slot("draft_reference"):
             # The previous sketch was submitted: this is a new one.
             return _reset_sketch_events() + [SlotSet("draft_reference", None)]
-        return [SlotSet("confirming_cancel", False)]
+        return [SlotSet("confirming_cancel", False), SlotSet("requested_slot", None)]
 
 
 class ValidateIdeaSketchForm(FormValidationAction):
@@ -58,11 +96,12 @@ class ValidateIdeaSketchForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         slot = tracker.get_slot("requested_slot")
-        if slot not in SKETCH_SLOTS or tracker.latest_message is None:
+        if slot not in SKETCH_SLOTS or tracker.latest_message is None or not _fresh_message(tracker):
             return []
         message = tracker.latest_message
         intent = message.get("intent") or {}
         knowledge = get_knowledge()
+        limits = knowledge.idea_sketch.get("limits", {})
         turn = interpret_turn(
             slot,
             message.get("text") or "",
@@ -71,7 +110,9 @@ class ValidateIdeaSketchForm(FormValidationAction):
             entities=message.get("entities") or [],
             digression_intents=set(knowledge.intents) | {"ask_not_covered"},
             confirming_cancel=bool(tracker.get_slot("confirming_cancel")),
-            limits=knowledge.idea_sketch.get("limits", {}),
+            limits=limits,
+            answers=tracker.current_slot_values(),
+            repeated=_repeated(tracker, float(limits.get("repeat_window_seconds", 10))),
         )
         for response, kwargs in turn.responses:
             dispatcher.utter_message(response=response, **kwargs)
@@ -190,6 +231,47 @@ class ActionCancelSketch(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         return forget(dispatcher, tracker, "utter_sketch_cancelled")
+
+
+class ActionAskRestartConfirmation(Action):
+    """Asks whether the idea maker really wants to start the sketch over."""
+
+    def name(self) -> Text:
+        return "action_ask_restart_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_confirm_restart")
+        return [SlotSet("confirming_cancel", True)]
+
+
+class ActionRestartSketch(Action):
+    """Clears every answer so the form starts again from the first question."""
+
+    def name(self) -> Text:
+        return "action_restart_sketch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_sketch_restarted")
+        return _reset_sketch_events() + [SlotSet("draft_reference", None)]
+
+
+class ActionSessionStart(Action):
+    """Starts a new Rasa session (after 24 h away) and carries an unfinished sketch over."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
+            events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+                       if value is not None]
+        if tracker.active_loop_name == FORM_NAME and tracker.get_slot("requested_slot") in SKETCH_SLOTS:
+            # Rasa's own session start drops the form: the next answer would not be read.
+            dispatcher.utter_message(response="utter_welcome_back",
+                                     where=resume_point(tracker.current_slot_values()))
+            events.append(ActiveLoop(FORM_NAME))
+        return events + [ActionExecuted("action_listen")]
 
 
 class ActionResumeSketch(Action):

@@ -45,8 +45,11 @@ def prepare_text(value: Any) -> Tuple[str, Optional[str]]:
     if not text:
         return "", get_knowledge().message("empty_message")
     if len(text) > MAX_MESSAGE_CHARS:
-        return "", (f"Meddelandet är för långt ({len(text)} tecken). Skriv högst "
-                    f"{MAX_MESSAGE_CHARS} tecken åt gången.")
+        # The one limit people should meet is the answer limit (knowledge/idea_sketch.yml);
+        # never suggest splitting an answer over several messages.
+        limit = get_knowledge().idea_sketch.get("limits", {}).get("max_answer_chars", 5000)
+        return "", (f"Meddelandet är för långt ({len(text)} tecken). Ett svar får vara högst {limit} tecken – "
+                    "korta ner det och skicka det igen.")
     return redact_personnummer(text)[0], None
 
 

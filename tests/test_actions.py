@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
-from rasa_sdk.events import SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUtteranceReverted
 
-from actions import answers, sketch_form
+from actions import answers, privacy, sketch_form
 from finsam.privacy import get_privacy, short_notice
 from finsam.sketch import OPEN, SKETCH_SLOTS
 
@@ -34,7 +34,7 @@ def run(action, dispatcher, tracker, domain):
 
 
 def test_action_names_match_the_domain(domain):
-    names = {cls().name() for module in (answers, sketch_form) for cls in vars(module).values()
+    names = {cls().name() for module in (answers, privacy, sketch_form) for cls in vars(module).values()
              if isinstance(cls, type) and cls.__module__ == module.__name__ and hasattr(cls, "name")
              and cls.__name__.startswith(("Action", "Validate"))}
     assert names == set(domain["actions"])
@@ -160,12 +160,141 @@ def test_edit_answer_without_a_field_asks_which(dispatcher, tracker_factory, dom
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
 
 
-def test_cancel_flow_events(dispatcher, tracker_factory, domain):
+def test_cancel_flow_events(dispatcher, tracker_factory, domain, drafts_dir):
     assert run(sketch_form.ActionAskCancelConfirmation(), dispatcher, tracker_factory(), domain) == [
         SlotSet("confirming_cancel", True)]
     cancelled = run(sketch_form.ActionCancelSketch(), dispatcher, tracker_factory(slots=COMPLETE), domain)
-    assert all(SlotSet(slot, None) in cancelled for slot in SKETCH_SLOTS)
+    assert cancelled == [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
+        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
+        SlotSet("draft_reference", None)]
     assert run(sketch_form.ActionResumeSketch(), dispatcher, tracker_factory(), domain) == [
         SlotSet("confirming_cancel", False)]
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_ask_confirm_cancel", "utter_sketch_cancelled", "utter_continue_sketch"]
+
+
+# --- Issue 9: the form keeps only real answers ----------------------------------------------
+def form_tracker(tracker_factory, text, intent="inform_sketch", confidence=0.95, slot="title", slots=None,
+                 events=None, **kwargs):
+    tracker = tracker_factory(text, intent=intent, confidence=confidence,
+                              slots=dict(slots or {}, requested_slot=slot), active_loop="idea_sketch_form", **kwargs)
+    tracker.events = events if events is not None else [
+        {"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "timestamp": 1000.0}]
+    return tracker
+
+
+def validate(tracker, dispatcher, domain):
+    return run(sketch_form.ValidateIdeaSketchForm(), dispatcher, tracker, domain)
+
+
+@pytest.mark.parametrize("text,intent,response", [
+    ("tack", "thank", "utter_form_you_are_welcome"),
+    ("ok", "affirm", "utter_form_ack"),
+    ("hej då", "goodbye", "utter_sketch_saved"),
+    ("jag vill ändra ett tidigare svar", "edit_answer", "utter_ask_which_field"),
+    ("jag vill fortsätta med min idéskiss", "sketch_resume", "utter_continue_sketch"),
+])
+def test_steering_messages_are_not_stored(text, intent, response, dispatcher, tracker_factory, domain):
+    events = validate(form_tracker(tracker_factory, text, intent, slot="organisation"), dispatcher, domain)
+    assert events == [SlotSet("organisation", None)]
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+def test_pass_till_arbete_is_a_title(dispatcher, tracker_factory, domain):
+    events = validate(form_tracker(tracker_factory, "Pass till arbete", "skip_question", 0.9), dispatcher, domain)
+    assert events == [SlotSet("title", "Pass till arbete")]
+    assert dispatcher.messages == []
+
+
+def test_going_back_clears_the_previous_answer_and_shows_it(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "gå tillbaka till förra frågan", "sketch_back", slot="solution",
+                           slots={"title": "Navet", "background": "Unga bollas runt mellan myndigheterna."})
+    assert validate(tracker, dispatcher, domain) == [SlotSet("background", None), SlotSet("solution", None)]
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_going_back"
+    assert message["previous_answer"] == "Unga bollas runt mellan myndigheterna."
+
+
+def test_the_email_is_taken_from_a_sentence(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "min e-post är Karin@Example.se ", slot="email")
+    assert validate(tracker, dispatcher, domain) == [SlotSet("email", "karin@example.se")]
+
+
+def test_the_email_cannot_be_skipped(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "hoppa över", "skip_question", slot="email")
+    assert validate(tracker, dispatcher, domain) == [SlotSet("email", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_email_required"]
+
+
+def test_the_same_message_twice_within_seconds_is_ignored(dispatcher, tracker_factory, domain):
+    text = "Unga vuxna med psykisk ohälsa bollas mellan FK och kommunen."
+    events = [{"event": "user", "text": text, "timestamp": 1000.0},
+              {"event": "action", "name": "idea_sketch_form"}, {"event": "slot", "name": "background", "value": text},
+              {"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "timestamp": 1001.5}]
+    tracker = form_tracker(tracker_factory, text, slot="solution", slots={"background": text}, events=events)
+    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", None)]
+    assert dispatcher.messages == []
+    # The same text a minute later is a real answer.
+    events[-1] = {"event": "user", "text": text, "timestamp": 1060.0}
+    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", text)]
+
+
+def test_after_a_digression_the_question_is_not_read_as_the_answer(dispatcher, tracker_factory, domain):
+    events = [{"event": "user", "text": "nej", "timestamp": 1.0}, {"event": "action", "name": "action_resume_sketch"},
+              {"event": "action", "name": "idea_sketch_form"}]
+    tracker = form_tracker(tracker_factory, "nej", "deny", slot="background", events=events)
+    assert validate(tracker, dispatcher, domain) == []
+    assert dispatcher.messages == []
+
+
+def test_an_over_long_answer_is_refused_with_the_limit(dispatcher, tracker_factory, domain):
+    text = "ord " * 2600
+    tracker = form_tracker(tracker_factory, text, slot="background")
+    assert validate(tracker, dispatcher, domain) == [SlotSet("background", None)]
+    [message] = dispatcher.messages
+    assert (message["response"], message["length"], message["max_chars"]) == ("utter_answer_too_long", 10399, 5000)
+
+
+def test_an_answer_after_avbryt_ends_the_confirmation(dispatcher, tracker_factory, domain):
+    text = "Unga vuxna med psykisk ohälsa bollas mellan FK och kommunen."
+    tracker = form_tracker(tracker_factory, text, slot="background", slots={"confirming_cancel": True})
+    assert validate(tracker, dispatcher, domain) == [SlotSet("confirming_cancel", False), SlotSet("background", text)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_cancel_not_confirmed"]
+
+
+def test_restart_asks_then_clears_every_answer(dispatcher, tracker_factory, domain):
+    assert run(sketch_form.ActionAskRestartConfirmation(), dispatcher, tracker_factory(), domain) == [
+        SlotSet("confirming_cancel", True)]
+    events = run(sketch_form.ActionRestartSketch(), dispatcher, tracker_factory(slots=COMPLETE), domain)
+    assert events == [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
+        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
+        SlotSet("draft_reference", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_confirm_restart", "utter_sketch_restarted"]
+
+
+HALF_DONE = {"title": "Navet", "background": "Unga bollas runt.", "solution": "Ett team.",
+             "target_group": OPEN, "requested_slot": "coordination"}
+
+
+def test_start_sketch_with_a_half_done_sketch_welcomes_back(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("jag har en idé", intent="start_sketch", slots=HALF_DONE)
+    events = run(sketch_form.ActionStartSketch(), dispatcher, tracker, domain)
+    assert events == [SlotSet("confirming_cancel", False), SlotSet("requested_slot", None)]
+    [message] = dispatcher.messages
+    assert (message["response"], message["where"]) == ("utter_welcome_back", "fråga 5")
+
+
+def test_session_start_carries_the_form_over(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("", slots=HALF_DONE, active_loop="idea_sketch_form")
+    events = run(sketch_form.ActionSessionStart(), dispatcher, tracker, domain)
+    assert events == [SessionStarted()] + [SlotSet(k, v) for k, v in HALF_DONE.items()] + [
+        ActiveLoop("idea_sketch_form"), ActionExecuted("action_listen")]
+    [message] = dispatcher.messages
+    assert (message["response"], message["where"]) == ("utter_welcome_back", "fråga 5")
+
+
+def test_session_start_without_a_sketch_only_carries_slots(dispatcher, tracker_factory, domain):
+    events = run(sketch_form.ActionSessionStart(), dispatcher, tracker_factory("", slots={"draft_reference": "X"}),
+                 domain)
+    assert events == [SessionStarted(), SlotSet("draft_reference", "X"), ActionExecuted("action_listen")]
+    assert dispatcher.messages == []

@@ -192,7 +192,8 @@
   labelRow.appendChild(el("label", {"for": "finsam-input", "class": "finsam-label"}, TEXT.label));
   labelRow.appendChild(el("span", {"class": "finsam-hint", "id": "finsam-hint"}, TEXT.hint));
   var inputRow = el("div", {"class": "finsam-input-row"});
-  var input = el("textarea", {"id": "finsam-input", "class": "finsam-input", "rows": "2", "maxlength": "10000",
+  var input = el("textarea", {"id": "finsam-input", "class": "finsam-input", "rows": "2",
+    // No maxlength: it would cut a pasted answer silently. The bot states the one limit per answer.
     "aria-describedby": "finsam-hint", "autocomplete": "off"});
   var sendButton = el("button", {"type": "submit", "class": "finsam-send"}, TEXT.send);
   inputRow.appendChild(input);
