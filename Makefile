@@ -16,12 +16,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge clean
+.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
 	@echo "make setup | train | serve | shell | chat | lint | bench | spacy-pipeline | teams-package | purge | lock"
+	@echo "make check   – kontrollera kunskapsbasen, domänen och NLU-datan (fil och rad för varje fel)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== Skapar Python 3.10-miljön i $(VENV) och installerar låsta beroenden"
@@ -85,8 +86,14 @@ spacy-pipeline: setup
 teams-package: setup
 	$(PY) scripts/teams_package.py
 
+# Retention: conversations, drafts, index entries and staging folders older than
+# RETENTION_DAYS, on the store in RASA_ENDPOINTS (SQLite or PostgreSQL). Run daily (cron).
 purge: setup
 	$(PY) scripts/purge.py
+
+# Before saving edits to knowledge/*.yml, the domain or the NLU data: what is wrong, with file and line.
+check: setup
+	$(PY) scripts/check.py
 
 lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned, complete dependency set (python3.10). Regenerate with: make lock' > requirements.txt

@@ -5,6 +5,7 @@ edited deadline is live on the next question without a restart or retraining.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -158,6 +159,10 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
 
 _cache_lock = threading.Lock()
 _cache: Dict[Path, Tuple[tuple, KnowledgeBase]] = {}
+# The stamp of a broken version already logged, so the error is logged once, not per question.
+_failed: Dict[Path, Optional[tuple]] = {}
+logger = logging.getLogger(__name__)
+
 
 
 def _stamp(directory: Path) -> tuple:
@@ -165,13 +170,40 @@ def _stamp(directory: Path) -> tuple:
 
 
 def get_knowledge(directory: Optional[Path] = None) -> KnowledgeBase:
-    """The knowledge base, re-read only when one of its files has changed."""
+    """The knowledge base, re-read only when one of its files has changed.
+
+    A typo in an edited file must not take the bot down: the last good knowledge base
+    keeps serving and the error is logged (once per broken version) until the file is
+    fixed. `make check` shows the same error with file and line before anyone saves.
+    """
     directory = Path(directory or os.environ.get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
-    stamp = _stamp(directory)
     with _cache_lock:
         cached = _cache.get(directory)
+        try:
+            stamp = _stamp(directory)
+        except OSError as error:  # a file missing, e.g. while an editor saves it
+            if cached is None:
+                raise
+            return _keep_last_good(directory, cached, None, error)
         if cached and cached[0] == stamp:
             return cached[1]
-        knowledge = load_knowledge(directory)
+        if cached and _failed.get(directory, ()) == stamp:
+            return cached[1]
+        try:
+            knowledge = load_knowledge(directory)
+        except (OSError, yaml.YAMLError, KnowledgeError, KeyError, TypeError, AttributeError, ValueError) as error:
+            if cached is None:
+                raise
+            return _keep_last_good(directory, cached, stamp, error)
         _cache[directory] = (stamp, knowledge)
+        _failed.pop(directory, None)
         return knowledge
+
+
+def _keep_last_good(directory: Path, cached: Tuple[tuple, KnowledgeBase], stamp: Optional[tuple],
+                    error: Exception) -> KnowledgeBase:
+    if directory not in _failed or _failed[directory] != stamp:
+        logger.error("KUNSKAPSBASEN ÄR TRASIG – boten svarar med den senast fungerande versionen tills "
+                     "felet är rättat (kör `make check`). %s: %s", directory, error)
+    _failed[directory] = stamp
+    return cached[1]
