@@ -7,6 +7,7 @@ import docx
 import pytest
 from conftest import ROOT, trained_model
 from live import LiveBot, buttons, texts
+from tracker_events import last_turn, responses_of_last_turn, slot_value, stored_events
 
 FORM_ANSWERS = [
     ("title", "Gemensam väg till arbete"),
@@ -77,14 +78,31 @@ def test_a_question_the_documents_do_not_answer_is_honest(bot):
     assert "Wämö Center" in reply
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "a" * 10_000, "<script>alert('x')</script>",
+def user_intents(bot, sender):
+    return [e["parse_data"]["intent"]["name"] for e in stored_events(bot.env["TRACKER_DB"], sender)
+            if e["event"] == "user"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x07"])
+def test_an_empty_message_gets_the_channel_reply_and_is_not_stored(bot, knowledge, text):
+    sender = f"live-empty-{len(text)}"
+    messages = bot.say(sender, text)
+    assert [m["text"] for m in messages] == [knowledge.message("empty_message")]
+    assert stored_events(bot.env["TRACKER_DB"], sender) == []
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "a" * 10_000, "<script>alert('x')</script>",
                                   "What is the weather like in London today?", "asdkjh qwpoe zxmn"])
-def test_bad_input_always_gets_a_swedish_reply(bot, text):
-    messages = bot.say(f"live-bad-{abs(hash(text)) % 10**8}", text)
+def test_bad_input_is_answered_as_a_question_the_bot_cannot_place(bot, text):
+    sender = f"live-bad-{abs(hash(text)) % 10**8}"
+    messages = bot.say(sender, text)
     reply = texts(messages)
-    assert reply.strip(), messages
     assert "<script>" not in reply
-    assert any(word in reply.lower() for word in (" jag ", "jag ", "du ", "menar", "förbund")), reply
+    # Exactly one answer from the question action: no form started, nothing stored as an answer.
+    assert last_turn(bot.env["TRACKER_DB"], sender) == ["action_answer_question", "text", "action_listen"]
+    assert user_intents(bot, sender)[-1] in {"nlu_fallback", "out_of_scope"}
+    assert slot_value(bot.env["TRACKER_DB"], sender, "requested_slot") is None
+    assert len([m for m in messages if m.get("text")]) == 1 and reply.strip()
 
 
 def test_oversized_and_malformed_requests_are_refused_clearly(bot):
@@ -163,30 +181,42 @@ def test_skip_and_correct_from_the_summary(bot):
 
 def test_cancellation_asks_first_then_forgets_the_answers(bot):
     sender = "live-cancel"
+    db = bot.env["TRACKER_DB"]
     start_sketch(bot, sender)
     bot.say(sender, "Projekt Nästa steg")
+    assert slot_value(db, sender, "title") == "Projekt Nästa steg"
     reply = bot.say(sender, "avbryt")
     assert [b["payload"] for b in buttons(reply)] == ["/affirm", "/deny"]
+    # The form rejects "avbryt" (not stored as an answer) and the rule asks first.
+    assert last_turn(db, sender) == ["action_ask_cancel_confirmation", "utter:utter_ask_confirm_cancel",
+                                     "action_listen"]
+    assert slot_value(db, sender, "confirming_cancel") is True
     reply = texts(bot.say(sender, "nej"))
     assert QUESTION_MARKERS["background"] in reply
+    assert last_turn(db, sender) == ["action_resume_sketch", "utter:utter_continue_sketch", "idea_sketch_form",
+                                     "utter:utter_ask_background", "action_listen"]
+    assert slot_value(db, sender, "title") == "Projekt Nästa steg"
+    assert slot_value(db, sender, "confirming_cancel") is False
     bot.say(sender, "avbryt")
     reply = texts(bot.say(sender, "ja"))
-    assert "avbruten" in reply
-    reply = texts(bot.say(sender, "Vem kan söka medel?"))
-    assert "minst två" in reply  # the form is no longer active
+    # The conversation is erased (rasa_addons): only the confirmation that it is cancelled remains.
+    assert [e["event"] for e in stored_events(db, sender)] == ["action", "session_started", "bot", "action"]
+    assert responses_of_last_turn(db, sender) == ["utter_sketch_cancelled"]
+    assert slot_value(db, sender, "title") is None and slot_value(db, sender, "requested_slot") is None
+    bot.say(sender, "Vem kan söka medel?")
+    assert last_turn(db, sender) == ["action_answer_question", "text", "action_listen"]  # no form any more
+    assert slot_value(db, sender, "title") is None
 
 
-def test_fallback_asks_then_hands_over_to_the_kansli(bot):
+def test_fallback_is_answered_once_and_starts_nothing(bot):
     sender = "live-fallback"
-    first = bot.say(sender, "blorp fnask")
-    if "Menar du" in texts(first):
-        assert buttons(first)[-1]["payload"] == "/out_of_scope"
-        second = texts(bot.say(sender, "/out_of_scope"))
-        assert "formulera" in second
-        final = texts(bot.say(sender, "grmbl prrt"))
-        assert "Menar du" in final or "Wämö Center" in final or "kan jag tyvärr inte" in final
-    else:
-        assert "kan jag tyvärr inte" in texts(first) or "Wämö Center" in texts(first)
+    db = bot.env["TRACKER_DB"]
+    for text in ["blorp fnask", "grmbl prrt"]:
+        reply = texts(bot.say(sender, text))
+        assert user_intents(bot, sender)[-1] == "nlu_fallback"
+        assert last_turn(db, sender) == ["action_answer_question", "text", "action_listen"], text
+        assert reply.strip() and "Jag förstår tyvärr inte" not in reply
+    assert slot_value(db, sender, "requested_slot") is None
 
 
 def test_conversation_survives_a_restart_mid_form(bot):
