@@ -24,6 +24,7 @@ from finsam.sketch import (
     resume_point,
     sketch_started,
 )
+from kansli.records import record_after_submit
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ class ActionSubmitSketch(Action):
         knowledge = get_knowledge()
         suggestions = review(answers, knowledge.prereview)
         stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions)
+        # Best effort into the kansli store; if it is down, the workspace imports DRAFTS_DIR later.
+        await asyncio.to_thread(record_after_submit, stored)
         delivered = False
         settings = mailer.settings_from_env()
         if settings and stored.created_now:

@@ -29,7 +29,8 @@ def engine_for(url: str) -> Engine:
                 engine = create_engine(url, future=True, connect_args={"timeout": 15, "check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
-                engine = create_engine(url, future=True, pool_pre_ping=True)
+                timeout = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+                engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=timeout)
             _engines[url] = engine
         return _engines[url]
 

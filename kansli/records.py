@@ -161,9 +161,15 @@ def import_drafts(url: Optional[str] = None, root: Optional[Path] = None) -> int
     return added
 
 
-def record_after_submit(folder: Path) -> None:
-    """For the action server: record now, or log and leave it to the workspace's import."""
+def record_after_submit(stored) -> None:
+    """For the action server, with the StoredDraft (or its folder): record now, or log and leave
+    it to the workspace's import."""
+    folder = Path(getattr(stored, "files", None) or getattr(stored, "folder", stored))
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        logger.info("No kansli store yet (%s); the workspace imports the draft when it starts", url)
+        return
     try:
-        record_folder(folder)
+        record_folder(folder, url)
     except Exception as error:  # the draft is safe on disk; import_drafts() picks it up later
         logger.warning("Kansli store unavailable, draft %s will be imported later: %s", folder_key(folder), error)
