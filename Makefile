@@ -16,13 +16,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean
+.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean kansli kansli-user
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
 	@echo "make setup | train | serve | shell | chat | lint | bench | spacy-pipeline | teams-package | purge | lock"
 	@echo "make check   – kontrollera kunskapsbasen, domänen och NLU-datan (fil och rad för varje fel)"
+	@echo "make kansli  – starta kansliets arbetsyta ensam (http://localhost:5080); make kansli-user skapar ett konto"
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== Skapar Python 3.10-miljön i $(VENV) och installerar låsta beroenden"
@@ -66,10 +67,18 @@ demo: train
 	@echo "  webbchatt (demosida):  http://localhost:$(RASA_PORT)/webhooks/web/demo"
 	@echo "  Utkast hamnar i $(DRAFTS_DIR). Stoppa med Ctrl-C."
 	@echo ""
+	@$(PY) -m kansli.cli demo-user && scripts/kansli.sh start $$PPID
 	scripts/bot.sh serve
 
 chat: setup
 	$(PY) scripts/chat.py
+
+# The kansli workspace alone (kansli/, 127.0.0.1:5080 or KANSLI_PORT); accounts with make kansli-user.
+kansli: setup
+	scripts/kansli.sh serve
+
+kansli-user: setup
+	$(PY) -m kansli.cli add-user
 
 test: train browser-deps
 	$(PY) -m pytest
