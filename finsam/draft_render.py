@@ -38,10 +38,10 @@ def swedish_time(moment: Union[str, datetime]) -> str:
 
 
 def version_line(draft: dict) -> str:
-    """'Version 2 (ersätter version 1)' – or just 'Version 1'."""
+    """'2 (ersätter version 1)' – or just '1'."""
     if draft.get("replaces"):
-        return f"Version {draft['version']} (ersätter version {draft['replaces']})"
-    return f"Version {draft.get('version', 1)}"
+        return f"{draft['version']} (ersätter version {draft['replaces']})"
+    return str(draft.get("version", 1))
 
 
 def field_titles(draft: dict) -> Dict[str, str]:
