@@ -3,7 +3,9 @@
 Same URL as Rasa's own (`/webhooks/rest/webhook`, same JSON in and out), plus:
 - personnummer are removed from the text before Rasa sees or stores it;
 - empty, oversized and malformed requests get a clear Swedish answer instead of an error;
-- the client cannot inject metadata or pick another input channel.
+- the client cannot inject metadata or pick another input channel;
+- a token (REST_CHANNEL_TOKEN) is required whenever Rasa listens beyond loopback
+  (channels/security.py): a reverse proxy must never forward /webhooks/rest/.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.security import limit_request_size, rest_token_refusal
 from finsam.knowledge import get_knowledge
 from finsam.redaction import redact_personnummer
 from finsam.sketch import clean_text
@@ -84,6 +87,7 @@ class RedactingRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        limit_request_size(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -91,6 +95,9 @@ class RedactingRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refusal = rest_token_refusal(request)
+            if refusal is not None:
+                return refusal
             try:
                 body = request.json
             except Exception:
