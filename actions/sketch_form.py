@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import forget, notice_for
 from finsam import mailer
-from finsam.draft import DraftStore
+from finsam.draft import DraftStore, author_of
 from finsam.knowledge import get_knowledge
 from finsam.prereview import review
 from finsam.sketch import (
@@ -165,7 +165,10 @@ class ActionSubmitSketch(Action):
             return []
         knowledge = get_knowledge()
         suggestions = review(answers, knowledge.prereview)
-        stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions)
+        # A sketch edited after it was sent becomes the next version of the same draft.
+        stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions,
+                                            reference=tracker.get_slot("draft_reference"),
+                                            author=author_of(knowledge))
         # Best effort into the kansli store; if it is down, the workspace imports DRAFTS_DIR later.
         await asyncio.to_thread(record_after_submit, stored)
         delivered = False
@@ -180,15 +183,18 @@ class ActionSubmitSketch(Action):
         where = "Den har skickats till förbundets kansli." if delivered else \
             "Den ligger nu hos förbundets kansli för granskning."
         if not stored.created_now:
-            where = "Den här skissen är redan inskickad – det finns bara ett utkast."
+            where = "Den här skissen är redan inskickad – det finns bara ett utkast." if stored.version == 1 else \
+                f"Den här versionen (version {stored.version}) är redan inskickad – inget har ändrats sedan dess."
+        thanks = f"Tack! Din idéskiss har referensen {stored.reference}." if stored.version == 1 else \
+            f"Tack! Din ändrade idéskiss är sparad som version {stored.version} av {stored.reference}."
         dispatcher.utter_message(
-            text=(f"Tack! Din idéskiss har referensen {stored.reference}. {where}"
+            text=(f"{thanks} {where}"
                   + (" 1 fråga är markerad som öppen." if open_count == 1 else
                      f" {open_count} frågor är markerade som öppna." if open_count else "")
                   + "\n\nVad händer nu? Kansliet läser skissen och återkommer till dig. Förbundet "
                     "rekommenderar kontakt med kansliet tidigt; när idén är mer utvecklad kan den bli "
                     "en formell projektansökan."),
-            custom={"draft_reference": stored.reference},
+            custom={"draft_reference": stored.reference, "draft_version": stored.version},
         )
         return [SlotSet("draft_reference", stored.reference)]
 
@@ -208,8 +214,8 @@ class ActionEditAnswer(Action):
             return []
         # Editing with no sketch under way starts one, so the privacy notice comes first.
         dispatcher.utter_message(response="utter_editing" if _sketch_started(tracker) else "utter_privacy_notice")
-        events: List[EventType] = [SlotSet(field, None), SlotSet("sketch_field", None),
-                                   SlotSet("draft_reference", None)]
+        # draft_reference stays: submitting again makes the next version of the same draft.
+        events: List[EventType] = [SlotSet(field, None), SlotSet("sketch_field", None)]
         if tracker.active_loop_name == FORM_NAME:
             events.append(SlotSet("requested_slot", field))
         return events

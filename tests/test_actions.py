@@ -5,6 +5,7 @@ Assertions are on events and response names, so the wording can change freely.
 import asyncio
 import json
 
+import docx
 import pytest
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUtteranceReverted
 
@@ -122,9 +123,10 @@ def test_submit_writes_one_draft_and_gives_the_reference(dispatcher, tracker_fac
     [event] = events
     assert event["event"] == "slot" and event["name"] == "draft_reference"
     reference = event["value"]
-    assert dispatcher.messages[0]["custom"] == {"draft_reference": reference}
+    assert dispatcher.messages[0]["custom"] == {"draft_reference": reference, "draft_version": 1}
     draft = json.loads((drafts_dir / reference / "draft.json").read_text(encoding="utf-8"))
     assert draft["open_questions"] == [6]
+    assert draft["contact"]["name"] == "Anna Svensson"
     # A second click (or a Teams retry) gives the same draft, not a new one.
     again = run(sketch_form.ActionSubmitSketch(), dispatcher, tracker, domain)
     assert again == events
@@ -141,8 +143,39 @@ def test_submit_without_a_finished_sketch(dispatcher, tracker_factory, domain, d
 def test_edit_answer_clears_the_named_field(dispatcher, tracker_factory, domain):
     tracker = tracker_factory("ändra bakgrunden", intent="edit_answer", slots=dict(COMPLETE, sketch_field="background"))
     events = run(sketch_form.ActionEditAnswer(), dispatcher, tracker, domain)
-    assert events == [SlotSet("background", None), SlotSet("sketch_field", None), SlotSet("draft_reference", None)]
+    # The draft reference stays, so submitting again makes a new version of the same draft.
+    assert events == [SlotSet("background", None), SlotSet("sketch_field", None)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_editing"]
+
+
+def test_submit_edit_submit_gives_version_2_of_the_same_draft(dispatcher, tracker_factory, domain, drafts_dir,
+                                                              monkeypatch, knowledge):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    submit = sketch_form.ActionSubmitSketch()
+    [first] = run(submit, dispatcher, tracker_factory("skicka", intent="confirm_submit", slots=COMPLETE), domain)
+    reference = first["value"]
+    submitted = dict(COMPLETE, draft_reference=reference)
+    edit = tracker_factory("ändra bakgrunden", intent="edit_answer", slots=dict(submitted, sketch_field="background"))
+    edit_events = run(sketch_form.ActionEditAnswer(), dispatcher, edit, domain)
+    assert SlotSet("draft_reference", None) not in edit_events
+    edited = dict(submitted, background="Många unga bollas mellan FK, vården och kommunen.")
+    again = run(submit, dispatcher, tracker_factory("skicka", intent="confirm_submit", slots=edited), domain)
+    assert again == [SlotSet("draft_reference", reference)]
+    assert dispatcher.messages[-1]["custom"] == {"draft_reference": reference, "draft_version": 2}
+    assert "version 2" in dispatcher.messages[-1]["text"]
+    folder = drafts_dir / reference
+    draft = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
+    assert (draft["version"], draft["replaces"], draft["changed_fields"]) == (2, 1, ["background"])
+    assert json.loads((folder / "v1" / "draft.json").read_text(encoding="utf-8"))["questions"][1]["answer"] == \
+        COMPLETE["background"]
+    # The Word document names the förbund as its author.
+    assert docx.Document(str(folder / "draft.docx")).core_properties.author == \
+        knowledge.documents["sok-finansiering"].publisher
+    # The same answers once more (a double click): no version 3.
+    run(submit, dispatcher, tracker_factory("skicka", intent="confirm_submit", slots=edited), domain)
+    assert dispatcher.messages[-1]["custom"] == {"draft_reference": reference, "draft_version": 2}
+    assert sorted(p.name for p in folder.glob("v*")) == ["v1", "v2"]
+    assert [p.name for p in drafts_dir.iterdir() if not p.name.startswith(".")] == [reference]
 
 
 def test_edit_answer_mid_form_requests_that_field(dispatcher, tracker_factory, domain):
