@@ -89,6 +89,11 @@ lint: setup
 bench: train
 	$(PY) scripts/bench.py
 
+# Pre-review precision/recall per rule on tests/data/prereview (tuning and held-out sets).
+.PHONY: eval-prereview
+eval-prereview: setup
+	@$(PY) scripts/eval_prereview.py 2>&1 | grep -v -e tensorflow -e "^To enable" -e TensorRT -e cuda
+
 spacy-pipeline: setup
 	$(PY) -m swedish_pipeline.train --data ../shared/data
 

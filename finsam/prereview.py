@@ -1,15 +1,34 @@
 """Pre-review of an idea sketch against the förbund's criteria (knowledge/prereview.yml).
 
-Pure module. Returns friendly suggestions, never a verdict: the kansli decides.
+Pure module (no rasa_sdk). Returns friendly suggestions, never a verdict: the kansli
+decides. Each suggestion names the answer (slot) it concerns.
+
+Words are read through the project's own Swedish spaCy pipeline
+(models/sv_finsam_core_sm), loaded once, on first use: a term matches a whole word by
+its lemma or its written form, never a piece of another word unless the rule says so
+(see the header of knowledge/prereview.yml). The member parties come from
+knowledge/parties.yml; each of Blekinge's municipalities is its own party.
 """
 from __future__ import annotations
 
+import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+
+import yaml
 
 from finsam.sketch import is_open
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PIPELINE_PATH = REPO_ROOT / "models" / "sv_finsam_core_sm"
+DEFAULT_KNOWLEDGE_DIR = REPO_ROOT / "knowledge"
+
+_CLAUSE_PUNCT = set(".,;:!?()[]–—-•\n/")
+GAP = 3  # words allowed for "..." in a term
 
 
 @dataclass(frozen=True)
@@ -18,6 +37,7 @@ class Suggestion:
     text: str
     source_document: str
     source_section: str
+    slot: str = ""
 
 
 def fold(text: str) -> str:
@@ -26,57 +46,359 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def mentions_any(text: str, words: Iterable[str]) -> bool:
-    folded = fold(text)
-    return any(re.search(r"(?<!\w)" + re.escape(fold(word)), folded) for word in words)
+# --- the spaCy pipeline ----------------------------------------------------------------------
+
+_nlp = None
+_nlp_lock = threading.Lock()
 
 
-def member_parties_named(text: str, member_parties: Mapping[str, List[str]]) -> List[str]:
-    """Which member parties the text names; several kommuner count once each."""
-    found = [party for party, words in member_parties.items() if party != "kommun" and mentions_any(text, words)]
-    if "kommun" in member_parties:
-        # "Karlshamns kommun och Ronneby kommun" are two parties.
-        kommuner = re.findall(r"(\w+)s?\s+kommun\b", fold(text))
-        count = max(len(set(kommuner)), 1 if mentions_any(text, member_parties["kommun"]) else 0)
-        found += ["kommun"] * count
+def pipeline():
+    """The project's spaCy pipeline, loaded once (the parser and NER are not needed here)."""
+    global _nlp
+    with _nlp_lock:
+        if _nlp is None:
+            import spacy
+
+            _nlp = spacy.load(PIPELINE_PATH, exclude=["parser", "ner"])
+        return _nlp
+
+
+@dataclass(frozen=True)
+class Word:
+    keys: FrozenSet[str]  # folded lemma and written form (and the form without a genitive s)
+    folded: str           # folded written form
+    is_break: bool        # punctuation that ends a clause
+    exact: FrozenSet[str] = frozenset()  # lemma and form, lower-case but not folded ("ingå" is not "inga")
+
+
+def _word(text: str, lemma: str) -> Word:
+    form, base = fold(text), fold(lemma)
+    keys = {form, base}
+    if form.endswith("s") and len(form) > 2:
+        keys.add(form[:-1])  # genitive: Karlshamns, FKs
+    if form.endswith(":s"):
+        keys.add(form[:-2])
+    is_break = not text.strip() or all(c in _CLAUSE_PUNCT for c in text.strip())
+    return Word(frozenset(k for k in keys if k), form, is_break, frozenset({text.lower(), lemma.lower()}))
+
+
+def analyse(texts: Sequence[str]) -> List[List[Word]]:
+    """Each text as a list of words, through the spaCy pipeline (one batch)."""
+    nlp = pipeline()
+    with _nlp_lock:  # spaCy pipelines are not guaranteed to be thread-safe
+        docs = list(nlp.pipe([_tidy(t) for t in texts]))
+    return [[_word(token.text, token.lemma_) for token in doc if not token.is_space or "\n" in token.text]
+            for doc in docs]
+
+
+def _tidy(text: str) -> str:
+    # Dashes as one character, so "18–29" and "18 - 29" read alike; keep line breaks.
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+
+
+# --- terms ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    mode: str  # "exact", "prefix", "suffix", "contains" or "gap"
+    stem: str
+
+
+def compile_term(term: str) -> Tuple[Part, ...]:
+    parts = []
+    for piece in fold(term).split():
+        if piece in ("...", "…"):
+            parts.append(Part("gap", ""))
+        elif piece.startswith("*") and piece.endswith("*") and len(piece) > 2:
+            parts.append(Part("contains", piece[1:-1]))
+        elif piece.endswith("*"):
+            parts.append(Part("prefix", piece[:-1]))
+        elif piece.startswith("*"):
+            parts.append(Part("suffix", piece[1:]))
+        else:
+            parts.append(Part("exact", piece))
+    return tuple(parts)
+
+
+def _part_matches(part: Part, word: Word) -> bool:
+    if part.mode == "exact":
+        return part.stem in word.keys
+    if part.mode == "prefix":
+        return any(k.startswith(part.stem) for k in word.keys)
+    if part.mode == "suffix":
+        return any(k.endswith(part.stem) for k in word.keys)
+    return any(part.stem in k for k in word.keys)
+
+
+def _match_at(parts: Tuple[Part, ...], words: Sequence[Word], start: int) -> Optional[int]:
+    """End index (exclusive) of the term matched from words[start], or None."""
+    position = start
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        if part.mode == "gap":
+            following = parts[index + 1]
+            for skip in range(GAP + 1):
+                if position + skip < len(words) and _part_matches(following, words[position + skip]):
+                    position += skip
+                    break
+            else:
+                return None
+            index += 1
+            continue
+        if position >= len(words) or not _part_matches(part, words[position]):
+            return None
+        position += 1
+        index += 1
+    return position
+
+
+def find_terms(words: Sequence[Word], terms: Iterable[Tuple[Part, ...]]) -> List[Tuple[int, int]]:
+    """Spans (start, end) of every term found in the words."""
+    spans = []
+    for start in range(len(words)):
+        for parts in terms:
+            end = _match_at(parts, words, start)
+            if end is not None:
+                spans.append((start, end))
+    return spans
+
+
+def clauses(words: Sequence[Word], breaks: Set[str]) -> List[Tuple[int, int]]:
+    """Spans of the clauses: cut at punctuation and at the break words."""
+    spans, start = [], 0
+    for index, word in enumerate(words):
+        if word.is_break or word.folded in breaks:
+            if index > start:
+                spans.append((start, index))
+            start = index + 1 if word.is_break else index
+    if start < len(words):
+        spans.append((start, len(words)))
+    return spans
+
+
+def negated(words: Sequence[Word], span: Tuple[int, int], negation: dict) -> bool:
+    """Whether a negation governs the span: a cue earlier in its clause ("ingen utvärdering",
+    "vet inte hur vi ska mäta") or just after it ("huvudman är inte klart", "AF är inte med")."""
+    # Cues are compared unfolded: "inga" is a negation, "ingå" is not.
+    cues = {c.lower() for c in negation.get("cues", [])}
+    cancel = {c.lower() for c in negation.get("cancelled_by_next", [])}
+    breaks = {fold(b) for b in negation.get("clause_breaks", [])}
+    after = int(negation.get("words_after", 2))
+    for start, end in clauses(words, breaks):
+        if start <= span[0] < end:
+            for index in list(range(start, span[0])) + list(range(span[1], min(end, span[1] + after))):
+                if words[index].exact & cues:
+                    nxt = words[index + 1] if index + 1 < len(words) else None
+                    if nxt is None or not (nxt.exact & cancel):
+                        return True
+            return False
+    return False
+
+
+def mentions(words: Sequence[Word], terms: Iterable[str], negation: Optional[dict] = None) -> bool:
+    """Whether any term stands in the words (outside a negated clause, when negation is given)."""
+    compiled = [compile_term(t) for t in terms]
+    for span in find_terms(words, compiled):
+        if negation is None or not negated(words, span, negation):
+            return True
+    return False
+
+
+# --- parties -------------------------------------------------------------------------------
+
+_parties_cache: Dict[Path, Tuple[int, dict]] = {}
+
+
+def load_parties(directory: Optional[Path] = None) -> dict:
+    """knowledge/parties.yml, re-read when it changes (like the rest of the knowledge base)."""
+    directory = Path(directory or os.environ.get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
+    path = directory / "parties.yml"
+    stamp = os.stat(path).st_mtime_ns
+    cached = _parties_cache.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    _parties_cache[path] = (stamp, data)
+    return data
+
+
+def parties_named(words: Sequence[Word], parties: dict, negation: Optional[dict] = None) -> List[str]:
+    """The member parties the words name (ids from parties.yml), each once.
+
+    Named municipalities count one each; an unnamed "kommunen" counts as one municipality
+    and "kommunerna" as two, but only when fewer municipalities are named.
+    """
+    places = {fold(p) for p in parties.get("place_prepositions", [])}
+    unnamed = parties.get("unnamed_municipality", {})
+    singular = [compile_term(t) for t in unnamed.get("singular", []) + unnamed.get("services", [])]
+    plural = [compile_term(t) for t in unnamed.get("plural", [])]
+
+    # Place names first, left to right: "i Karlshamn och Sölvesborg" names two places.
+    place_name_terms = [compile_term(n) for party in parties["parties"] if party.get("kind") == "municipality"
+                        for n in party["names"] if len(n.split()) == 1]
+    places_at: Set[int] = set()
+    place_ends: Set[int] = set()
+    for start, end in sorted(find_terms(words, place_name_terms)):
+        previous = words[start - 1].folded if start else ""
+        if previous in places:
+            # "Arbetsförmedlingen i Karlskrona" is a place – unless "kommunen i Karlskrona".
+            before = words[start - 2] if start > 1 else None
+            place = not (before and any(k.startswith("kommun") for k in before.keys))
+        else:
+            place = previous in ("och", "eller", ",", "samt") and (start - 1) in place_ends
+        if place:
+            places_at.add(start)
+            place_ends.add(end)
+
+    def found(terms: List[Tuple[Part, ...]], place_name: bool = False) -> bool:
+        for span in find_terms(words, terms):
+            if negation and negated(words, span, negation):
+                continue
+            if place_name and span[0] in places_at:
+                continue
+            return True
+        return False
+
+    named: List[str] = []
+    municipalities = 0
+    for party in parties["parties"]:
+        municipal = party.get("kind") == "municipality"
+        terms = [compile_term(n) for n in party["names"]]
+        # A municipality named with "kommun" is never a mere place.
+        full = [t for t in terms if len(t) > 1]
+        short = [t for t in terms if len(t) == 1]
+        services = [compile_term(s) for s in party.get("services", [])]
+        if found(full) or found(short, place_name=municipal) or (services and found(services)):
+            named.append(party["id"])
+            municipalities += municipal
+    if municipalities < 2 and found(plural):
+        named += ["kommun (ej namngiven)"] * (2 - municipalities)
+    elif municipalities == 0 and found(singular):
+        named.append("kommun (ej namngiven)")
+    return named
+
+
+# --- ages ----------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^\d{1,3}$")
+_RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$")
+_AGE_NOUN = re.compile(r"^(\d{1,3})-?aring(ar|arna|en)?$")      # 17-åringar
+_AGE_ADJECTIVE = re.compile(r"^(\d{1,3})-?ariga$")              # 18-åriga (ungdomar)
+
+
+def ages_mentioned(words: Sequence[Word], ages: dict) -> List[int]:
+    """Every age the words state ("18–29 år", "över 65 år", "17-åringar"), not durations."""
+    age_words = {fold(w) for w in ages.get("age_words", [])}
+    person_words = {fold(w) for w in ages.get("person_words", [])}
+    after_year = [compile_term(t) for t in ages.get("after_year", [])]
+    bounds = [compile_term(t) for t in ages.get("bounds", [])]
+    durations = [compile_term(t) for t in ages.get("duration_words", [])]
+    small = int(ages.get("small_number", 12))
+    found: List[int] = []
+
+    def term_ending_at(terms, index) -> Optional[int]:
+        """Start of a term that ends right before words[index], if any."""
+        for start in range(max(0, index - 3), index):
+            if any(_match_at(parts, words, start) == index for parts in terms):
+                return start
+        return None
+
+    index = 0
+    while index < len(words):
+        numbers, end, kind = _numbers_at(words, index)
+        if not numbers:
+            index += 1
+            continue
+        following = words[end].folded if end < len(words) else ""
+        year = following in ("ar", "ars")
+        start = index - 1 if index > 0 and words[index - 1].folded == "mellan" else index
+        bound = term_ending_at(bounds, start)
+        lead = bound if bound is not None else start
+        window = {k for w in words[max(0, lead - 3):lead] for k in w.keys}
+        duration = term_ending_at(durations, lead) is not None
+        if kind == "noun" or (kind == "adjective" and following in person_words) or window & age_words \
+                or (year and any(_match_at(t, words, end + 1) for t in after_year)):
+            found += numbers
+        elif (year and (len(numbers) == 2 or bound is not None)) or (len(numbers) == 2 and window & person_words):
+            if not duration and (max(numbers) >= small or window & person_words):
+                found += numbers
+        index = end
     return found
 
 
-def ages_outside(text: str, minimum: int, maximum: int) -> List[int]:
-    """Ages mentioned next to 'år'/'åring' that fall outside the target range."""
-    ages = []
-    folded = fold(text)
-    for match in re.finditer(r"(\d{1,3})\s*(?:-|–|till)?\s*(\d{1,3})?\s*(?:ar\b|aring|-aring)", folded):
-        for number in match.groups():
-            if number is not None:
-                ages.append(int(number))
-    return [age for age in ages if age < minimum or age > maximum]
+def _numbers_at(words: Sequence[Word], index: int) -> Tuple[List[int], int, str]:
+    """A number or a range starting at words[index]: (numbers, end index, kind)."""
+    text = words[index].folded
+    for pattern, kind in ((_AGE_NOUN, "noun"), (_AGE_ADJECTIVE, "adjective")):
+        match = pattern.match(text)
+        if match:
+            return [int(match[1])], index + 1, kind
+    match = _RANGE.match(text)
+    numbers = [int(match[1]), int(match[2])] if match else ([int(text)] if _NUMBER.match(text) else [])
+    if not numbers:
+        return [], index + 1, ""
+    end = index + 1
+    # "18 - 29", "18 till 29", "mellan 18 och 29"
+    if len(numbers) == 1 and end + 1 < len(words) and words[end].folded in ("-", "till", "och") \
+            and _NUMBER.match(words[end + 1].folded):
+        numbers.append(int(words[end + 1].folded))
+        end += 2
+    # "17 åringar"
+    if end < len(words) and _AGE_NOUN.match("0" + words[end].folded):
+        return numbers, end + 1, "noun"
+    return numbers, end, "number"
 
 
-def review(answers: Mapping[str, Optional[str]], rules: dict) -> List[Suggestion]:
-    """Check the answers against every rule; return the suggestions that apply."""
-    def text_of(slots: Iterable[str]) -> str:
-        return " \n".join(answers.get(s) or "" for s in slots if not is_open(answers.get(s)))
+def ages_outside(text: str, minimum: int, maximum: int, ages: Optional[dict] = None) -> List[int]:
+    """Ages the text mentions that fall outside [minimum, maximum]."""
+    words = analyse([text])[0]
+    return [age for age in ages_mentioned(words, ages or _default_ages()) if age < minimum or age > maximum]
 
-    checks: Dict[str, dict] = {check["id"]: check for check in rules["checks"]}
-    failing: List[str] = []
-    parties_text = text_of(["parties", "governance", "anchoring"])
-    if len(member_parties_named(parties_text, rules["member_parties"])) < 2:
-        failing.append("two_parties")
-    age = rules["target_age"]
-    if ages_outside(text_of(["target_group"]), age["min"], age["max"]):
-        failing.append("target_age")
-    for check_id, check in checks.items():
-        if "words" in check and not mentions_any(text_of(check["answers"]), check["words"]):
-            failing.append(check_id)
 
-    return [
-        Suggestion(
-            check=check_id,
-            text=" ".join(checks[check_id]["suggestion"].split()),
-            source_document=checks[check_id]["source"]["document"],
-            source_section=checks[check_id]["source"]["section"],
-        )
-        for check_id in checks
-        if check_id in failing
-    ]
+def _default_ages() -> dict:
+    from finsam.knowledge import get_knowledge
+
+    return get_knowledge().prereview.get("ages", {})
+
+
+# --- the review ----------------------------------------------------------------------------
+
+def review(answers: Mapping[str, Optional[str]], rules: dict, parties: Optional[dict] = None) -> List[Suggestion]:
+    """Check the answers against every rule; return the suggestions that apply, in rule order."""
+    checks: List[dict] = rules["checks"]
+    slots = sorted({slot for check in checks for slot in check.get("answers", [])})
+    texts = [answers.get(s) or "" for s in slots]
+    texts = ["" if is_open(t) else t for t in texts]
+    analysed = dict(zip(slots, analyse(texts), strict=True))
+    negation = rules.get("negation", {})
+    parties = parties if parties is not None else load_parties()
+
+    def words_of(check: dict) -> List[Word]:
+        words: List[Word] = []
+        for slot in check.get("answers", []):
+            words += analysed[slot] + [Word(frozenset(), "\n", True)]  # answers never run together
+        return words
+
+    suggestions = []
+    for check in checks:
+        words = words_of(check)
+        kind = check.get("kind", "mentions")
+        if kind == "parties":
+            failing = len(parties_named(words, parties, negation)) < int(check.get("minimum", 2))
+        elif kind == "age_range":
+            age = rules["target_age"]
+            failing = any(a < age["min"] or a > age["max"] for a in ages_mentioned(words, rules.get("ages", {})))
+        else:
+            failing = not mentions(words, check["terms"], negation if check.get("negation") else None)
+        if failing:
+            suggestions.append(Suggestion(
+                check=check["id"],
+                text=" ".join(check["suggestion"].split()),
+                source_document=check["source"]["document"],
+                source_section=check["source"]["section"],
+                slot=check.get("slot", ""),
+            ))
+    return suggestions

@@ -1,6 +1,18 @@
-"""Pre-review of a sketch against the förbund's criteria."""
-from finsam.prereview import ages_outside, member_parties_named, review
-from finsam.sketch import OPEN
+"""Pre-review of a sketch against the förbund's criteria: whole words and lemmas, member parties."""
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from finsam import prereview
+from finsam.knowledge import get_knowledge
+from finsam.prereview import ages_outside, analyse, parties_named, review
+from finsam.sketch import OPEN, SKETCH_SLOTS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 GOOD = {
     "title": "Gemensam väg",
@@ -23,28 +35,165 @@ def test_a_sketch_that_touches_every_criterion_gets_no_suggestions(knowledge):
     assert checks(GOOD, knowledge) == []
 
 
-def test_each_gap_gives_its_suggestion(knowledge):
+def test_each_gap_gives_its_suggestion_next_to_its_answer(knowledge):
     weak = dict(GOOD, parties="Bara vi på Ronneby kommun", governance="En styrgrupp.",
                 target_group="Barn 10–15 år i skolan", measurement=OPEN,
                 anchoring="Cheferna vet om det.", background="Det vore bra.", solution="Ett nytt team.",
                 coordination="Vi träffas.")
-    found = checks(weak, knowledge)
-    assert found == ["two_parties", "huvudman", "target_age", "prioritised_group", "evaluation_plan",
-                     "implementation", "needs_analysis", "own_strengths"]
-    suggestion = review(weak, knowledge.prereview)[0]
-    assert suggestion.source_document == "sok-finansiering"
-    assert "minst två" in suggestion.text
+    found = review(weak, knowledge.prereview)
+    assert [(s.check, s.slot) for s in found] == [
+        ("two_parties", "parties"), ("huvudman", "parties"), ("target_age", "target_group"),
+        ("prioritised_group", "target_group"), ("evaluation_plan", "measurement"),
+        ("implementation", "anchoring"), ("needs_analysis", "background"), ("own_strengths", "solution")]
+    assert found[0].source_document == "sok-finansiering"
+    assert "minst två" in found[0].text
 
 
-def test_words_match_without_a_with_rings():
-    assert member_parties_named("FK och Forsakringskassan", {"Försäkringskassan": ["försäkringskassan", "fk"]})
+def test_every_rule_names_an_answer_of_the_sketch(knowledge):
+    for check in knowledge.prereview["checks"]:
+        assert check["slot"] in SKETCH_SLOTS, check["id"]
+        assert set(check["answers"]) <= set(SKETCH_SLOTS), check["id"]
 
 
-def test_two_kommuner_count_as_two_parties(knowledge):
-    assert len(member_parties_named("Ronneby kommun och Karlshamns kommun", knowledge.prereview["member_parties"])) == 2
+# --- the false alarms reported in issue 9 (each failed on the old substring matcher) --------
+
+def test_mal_does_not_match_inside_malgrupp(knowledge):
+    answers = dict(GOOD, measurement="Det beror på målgruppen, det har vi inte hunnit fundera på.")
+    assert "evaluation_plan" in checks(answers, knowledge)
 
 
-def test_ages_outside_range():
-    assert ages_outside("ungdomar 14-20 år", 16, 64) == [14]
-    assert ages_outside("personer 16–64 år", 16, 64) == []
-    assert ages_outside("70-åringar", 16, 64) == [70]
+def test_af_does_not_match_inside_affarsdrivande(knowledge):
+    answers = dict(GOOD, parties="Karlshamns kommun, med ett affärsdrivande socialt företag",
+                   governance="Karlshamns kommun är huvudman.")
+    assert "two_parties" in checks(answers, knowledge)
+
+
+def test_two_municipalities_in_one_phrase_are_two_parties(knowledge):
+    answers = dict(GOOD, parties="Karlshamns och Olofströms kommuner", governance="Karlshamns kommun är huvudman.")
+    assert "two_parties" not in checks(answers, knowledge)
+
+
+def test_two_years_is_a_duration_not_an_age(knowledge):
+    answers = dict(GOOD, target_group="Unga vuxna med aktivitetsersättning som varit utan sysselsättning i 2 år.")
+    assert "target_age" not in checks(answers, knowledge)
+
+
+def test_people_bollade_mellan_authorities_is_a_needs_analysis(knowledge):
+    answers = dict(GOOD, background="Personer med långvarig smärta blir bollade mellan FK, vården och kommunen.")
+    assert "needs_analysis" not in checks(answers, knowledge)
+
+
+def test_deltagaren_bestammer_sjalv_builds_on_own_strengths(knowledge):
+    answers = dict(GOOD, solution="Deltagaren bestämmer själv vilka aktiviteter hen vill pröva.",
+                   coordination="Coachen samordnar kontakten med FK och AF.")
+    assert "own_strengths" not in checks(answers, knowledge)
+
+
+# --- parties ---------------------------------------------------------------------------------
+
+def _parties(text):
+    return parties_named(analyse([text])[0], prereview.load_parties(), get_knowledge().prereview["negation"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("FK och Forsakringskassan", ["forsakringskassan"]),
+    ("Ronneby kommun och Karlshamns kommun", ["ronneby", "karlshamn"]),
+    ("Karlshamns och Olofströms kommuner", ["karlshamn", "olofstrom"]),
+    ("AF:s och FK:s handläggare", ["forsakringskassan", "arbetsformedlingen"]),
+    ("ett affärsdrivande företag i Karlskrona kommun", ["karlskrona"]),
+    ("Arbetsförmedlingen i Karlskrona", ["arbetsformedlingen"]),
+    ("Försäkringskassan i Karlshamn och Sölvesborg", ["forsakringskassan"]),
+    ("kommunen i Karlskrona och regionen", ["region_blekinge", "karlskrona"]),
+    ("FK och kommunen", ["forsakringskassan", "kommun (ej namngiven)"]),
+    ("Ronneby kommun, kommunens socialtjänst", ["ronneby"]),
+    ("kommunerna i Blekinge", ["kommun (ej namngiven)", "kommun (ej namngiven)"]),
+    ("Vuxenpsykiatrin och AF", ["arbetsformedlingen", "region_blekinge"]),
+    ("Karlskrona kommun. Arbetsförmedlingen är inte med ännu.", ["karlskrona"]),
+    ("Inte bara Ronneby kommun utan även FK", ["forsakringskassan", "ronneby"]),
+    ("Sölvesborg, Olofström, Ronneby, Karlskrona och Karlshamn",
+     ["karlskrona", "ronneby", "karlshamn", "solvesborg", "olofstrom"]),
+])
+def test_member_parties_are_recognised(text, expected):
+    assert sorted(_parties(text)) == sorted(expected)
+
+
+def test_parties_file_names_the_members_and_cites_the_sources(knowledge):
+    parties = prereview.load_parties()
+    ids = [p["id"] for p in parties["parties"]]
+    assert len(ids) == len(set(ids)) == 8
+    assert sum(p["kind"] == "municipality" for p in parties["parties"]) == 5
+    flat = {doc_id: " ".join(doc.text().split()) for doc_id, doc in knowledge.documents.items()}
+    for source in parties["sources"]:
+        assert " ".join(source["quote"].split()) in flat[source["document"]], source["quote"]
+        assert " ".join(source["section"].split()) in flat[source["document"]]
+
+
+# --- ages ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, outside", [
+    ("ungdomar 14-20 år", [14]),
+    ("personer 16–64 år", []),
+    ("70-åringar", [70]),
+    ("Unga mellan 15 och 24 år", [15]),
+    ("personer 65 år och äldre", [65]),
+    ("sjukskrivna upp till 70 år", [70]),
+    ("i åldern 12 - 15", [12, 15]),
+    ("barn 0-6 år", [0, 6]),
+    ("sjukskrivna i 2 år", []),
+    ("sjukskrivna i 2-3 år", []),
+    ("personer som har varit arbetslösa mer än 2 år, 30-64 år", []),
+    ("projektet pågår 2 år", []),
+])
+def test_ages_are_told_from_durations(text, outside):
+    assert ages_outside(text, 16, 64) == outside
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+def test_the_spacy_pipeline_is_loaded_once_and_reads_lemmas():
+    assert prereview.pipeline() is prereview.pipeline()
+    words = analyse(["Målet är att följa upp deltagarna"])[0]
+    assert "mal" in words[0].keys and "malgrupp" not in words[0].keys
+
+
+# --- the labelled set ------------------------------------------------------------------------
+
+def _evaluation():
+    spec = importlib.util.spec_from_file_location("eval_prereview", ROOT / "scripts" / "eval_prereview.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_labelled_set_is_large_enough_and_covers_every_rule(knowledge):
+    evaluation = _evaluation()
+    sketches = evaluation.load_set("tuning") + evaluation.load_set("heldout")
+    assert len(sketches) >= 40
+    ids = [s["id"] for s in sketches]
+    assert len(ids) == len(set(ids))
+    for check in knowledge.prereview["checks"]:
+        with_it = [s for s in sketches if check["id"] in (s.get("expected") or [])]
+        without = [s for s in sketches if check["id"] not in (s.get("expected") or [])]
+        assert len(with_it) >= 5 and len(without) >= 5, check["id"]
+
+
+# Held-out figures are lower (two rules at 0.80 precision when written); the floor guards
+# against regressions without tuning on the held-out set.
+FLOORS = {"tuning": 0.9, "heldout": 0.8}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_precision_and_recall_floor_per_rule(name):
+    scores = _evaluation().evaluate(name)
+    low = {rule: (round(s.precision, 2), round(s.recall, 2)) for rule, s in scores.items()
+           if s.precision < FLOORS[name] or s.recall < FLOORS[name]}
+    assert low == {}
+
+
+def test_labelled_answers_use_only_sketch_slots():
+    for name in ("tuning", "heldout"):
+        data = yaml.safe_load((ROOT / "tests" / "data" / "prereview" / f"{name}.yml").read_text(encoding="utf-8"))
+        for sketch in data["sketches"]:
+            assert set(sketch["answers"]) <= set(SKETCH_SLOTS), sketch["id"]
+            assert re.match(r"^[th]\d\d-", sketch["id"])
