@@ -167,7 +167,11 @@ def remove_staging(drafts_root: Optional[Path] = None, conversation_id: Optional
     prefix = STAGING_PREFIX + (staging_tag(conversation_id) + "-" if conversation_id is not None else "")
     removed = 0
     with store._locked_index():  # no draft is half-written while we hold it
-        for folder in store.root.iterdir():
+        candidates = list(store.root.iterdir())
+        if conversation_id is None:  # a new version of a submitted draft is staged inside its folder
+            candidates += [p for folder in store.root.iterdir() if folder.is_dir() and is_reference(folder.name)
+                           for p in folder.iterdir()]
+        for folder in candidates:
             if folder.is_dir() and folder.name.startswith(prefix):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
@@ -199,9 +203,16 @@ def remove_drafts(drafts_root: Optional[Path] = None, *, email: Optional[str] = 
                     (older_than is not None and folder.stat().st_mtime < older_than):
                 shutil.rmtree(folder)
                 report.drafts.append(folder.name)
-        for key, reference in list(index.items()):
+        # Schema 1: {submission key: reference}; later {"keys": {…}, "owners": {reference: …}}.
+        keys = index["keys"] if isinstance(index.get("keys"), dict) else index
+        owners = index.get("owners") if keys is not index else None
+        for key, reference in list(keys.items()):
+            if not (store.root / str(reference)).is_dir():
+                del keys[key]
+                report.index_entries += 1
+        for reference in list(owners or {}):
             if not (store.root / reference).is_dir():
-                del index[key]
+                del owners[reference]
                 report.index_entries += 1
     return report
 
