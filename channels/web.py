@@ -1,19 +1,24 @@
 """The website chat channel: a small JSON API plus the widget (web/) that talks to it.
 
-Routes under /webhooks/web/:
+Routes under /webhooks/web/ (the session key travels in the X-Finsam-Session header only,
+never in a URL, so it stays out of proxy logs and browser history):
 - POST session                   -> {"session": "<43 url-safe characters>"}: the server issues the
                                     conversation id; only ids of that unguessable form are accepted.
-- POST message {session, message} -> {"user_text", "messages": [{"text", "buttons", "draft_url"}]}
-- GET  history?session=…         -> the conversation so far, read from the tracker store.
-- GET  drafts/<reference>/draft.docx|draft.md?session=… -> the draft, only for the conversation
-                                    that wrote it.
+- POST message {message}         -> {"user_text", "messages": [{"text", "buttons", "draft_url"}]}
+- GET  history                   -> the conversation so far, read from the tracker store.
+- POST draft-link {reference, file} -> {"url"}: a fresh signed link for the conversation's draft.
+- GET  drafts/<reference>/draft.docx|draft.md?expires=…&sig=… -> the draft, through a link signed
+                                    with DRAFT_LINK_SECRET that expires (DRAFT_LINK_SECONDS, 300).
+- POST end                       -> "Avsluta och glöm": the conversation is erased from the tracker
+                                    store (finsam.erasure) and the key is refused from then on.
 - GET  widget.js, widget.css, demo.css, demo -> the widget and a demo page that embeds it.
 
 The same checks as channels/rest.py run before Rasa stores anything (personnummer removed,
-size, no client metadata), plus a per-conversation rate limit. CORS is only granted to the
-origins in WEB_ALLOWED_ORIGINS (never "*"); WEB_RATE_LIMIT is messages per minute per
-conversation (default 20). The limit is kept in memory, so with several Rasa instances each
-instance counts on its own.
+size, no client metadata). Limits: WEB_RATE_LIMIT messages per minute per conversation
+(default 20, in memory), and per client address (channels/security.py, `limits`, shared in
+Redis when configured) WEB_SESSION_RATE_LIMIT new sessions (default 30/minute) and
+WEB_ADDRESS_RATE_LIMIT messages (default 120/minute). A key unused for WEB_SESSION_IDLE_MINUTES
+(default 120) is refused. CORS is only granted to the origins in WEB_ALLOWED_ORIGINS (never "*").
 """
 from __future__ import annotations
 
@@ -25,16 +30,34 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Text, Tuple
-from urllib.parse import quote, urlsplit
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Set, Text, Tuple
+from urllib.parse import urlsplit
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.events import Restarted
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.rest import collect_replies, failure_text, prepare_text
+from channels.security import (
+    AddressLimits,
+    DraftLinks,
+    limit_request_size,
+    rate_from_env,
+    rate_storage_uri,
+    request_address,
+)
+from channels.web_history import (  # noqa: F401 - history_from_events and web_messages are the module's API too
+    ENDED_MARK,
+    WebOutputChannel,
+    draft_path,
+    erase_conversation,
+    history_from_events,
+    signed_links,
+    was_ended,
+    web_messages,
+)
 from finsam.draft import DraftStore, is_reference
 
 logger = logging.getLogger(__name__)
@@ -46,13 +69,20 @@ MAX_BODY_BYTES = 128 * 1024
 # secrets.token_urlsafe(32): 32 random bytes, 43 characters of base64url.
 SESSION_BYTES = 32
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SESSION_HEADER = "X-Finsam-Session"
+DEFAULT_SESSION_RATE = "30/minute"
+DEFAULT_ADDRESS_RATE = "120/minute"
+DEFAULT_IDLE_MINUTES = 120
 
 BAD_SESSION = "Ogiltig session. Ladda om sidan för att starta ett nytt samtal."
 BAD_JSON = "Skicka JSON: {\"session\": \"…\", \"message\": \"…\"}."
 NOT_TEXT = "Fältet message ska vara text."
-TOO_BIG = "Meddelandet är för stort. Skriv högst 10 000 tecken åt gången."
+TOO_BIG = "Meddelandet är för stort. Ett svar får vara högst 5 000 tecken – korta ner det och skicka det igen."
 TOO_FAST = "Du skickar meddelanden för tätt. Vänta en minut och försök sedan igen."
 NO_DRAFT = "Utkastet finns inte, eller hör till ett annat samtal."
+LINK_EXPIRED = "Länken till utkastet har gått ut eller är fel. Klicka på länken i chatten igen."
+SESSION_ENDED = "Samtalet är avslutat. Skriv igen så börjar ett nytt samtal."
+SESSION_EXPIRED = "Samtalet har varit inaktivt för länge och är stängt. Skriv igen så börjar ett nytt samtal."
 
 DRAFT_FILES = {
     "draft.docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
@@ -145,84 +175,27 @@ class RateLimiter:
             self._hits.popitem(last=False)
 
 
+def idle_minutes_from_env(value: Optional[str] = None) -> int:
+    raw = os.environ.get("WEB_SESSION_IDLE_MINUTES", "") if value is None else value
+    try:
+        minutes = int(raw) if raw.strip() else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        minutes = 0
+    if minutes <= 0:
+        logger.warning("WEB_SESSION_IDLE_MINUTES=%r is not a positive whole number; using %d", raw,
+                       DEFAULT_IDLE_MINUTES)
+        return DEFAULT_IDLE_MINUTES
+    return minutes
+
+
+def session_of(request: Request) -> Optional[str]:
+    """The session key from its header (never from the URL or the body), if well-formed."""
+    value = (request.headers.get(SESSION_HEADER) or "").strip()
+    return value if is_session(value) else None
+
+
 def _error(text: str, status: int, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
     return response.json({"error": text}, status=status, headers=headers)
-
-
-def draft_path(reference: str, filename: str = "draft.docx") -> str:
-    """Path of a draft below the channel's URL prefix (the widget adds ?session=…)."""
-    return f"drafts/{quote(reference)}/{filename}"
-
-
-class WebOutputChannel(CollectingOutputChannel):
-    """Collects the bot's messages one per response, as the tracker stores them.
-
-    Rasa's collector splits a text at blank lines; the widget shows line breaks itself, so a
-    reply looks the same when it arrives and when the history is shown after a reload.
-    """
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._persist_message(self._message(recipient_id, text=text.strip()))
-
-
-def web_messages(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The bot's messages as the widget needs them: text, buttons and a draft link.
-
-    A draft reference sent on its own (Rasa sends `custom` after the text of the same
-    response) is attached to the message before it.
-    """
-    result: List[Dict[str, Any]] = []
-    for message in messages:
-        item: Dict[str, Any] = {}
-        if isinstance(message.get("text"), str) and message["text"].strip():
-            item["text"] = message["text"].strip()
-        buttons = [{"title": b["title"], "payload": b["payload"]} for b in message.get("buttons") or []
-                   if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)]
-        if buttons:
-            item["buttons"] = buttons
-        custom = message.get("custom")
-        reference = custom.get("draft_reference") if isinstance(custom, dict) else None
-        if isinstance(reference, str) and is_reference(reference):
-            item["draft_url"] = draft_path(reference)
-            item["draft_md_url"] = draft_path(reference, "draft.md")
-        if set(item) == {"draft_url", "draft_md_url"} and result:
-            result[-1].update(item)
-        elif item:
-            result.append(item)
-    return result
-
-
-def history_from_events(events: Any, draft_reference: Optional[str]) -> List[Dict[str, Any]]:
-    """User and bot texts in order; buttons only on the last bot message.
-
-    A button click is stored as its payload ("/start_sketch"); it is shown as the
-    button's title, as the widget showed it when it was clicked.
-    """
-    history: List[Dict[str, Any]] = []
-    last_buttons: List[Dict[str, str]] = []
-    for event in events:
-        if isinstance(event, UserUttered):
-            text = event.text or ""
-            title = next((b["title"] for b in last_buttons if b["payload"] == text), None)
-            history.append({"sender": "user", "text": title or text})
-            last_buttons = []
-        elif isinstance(event, BotUttered):
-            data = event.data or {}
-            items = web_messages([{"text": event.text, "buttons": data.get("buttons"), "custom": data.get("custom")}])
-            if not items:
-                continue
-            item = items[0]
-            # Only the current draft can be downloaded (editing an answer makes a new one).
-            if item.get("draft_url") and data["custom"]["draft_reference"] != draft_reference:
-                item.pop("draft_url")
-                item.pop("draft_md_url")
-            last_buttons = item.get("buttons", [])
-            history.append({"sender": "bot", **item})
-    for item in history[:-1]:
-        item.pop("buttons", None)
-    if history and history[-1]["sender"] != "bot":
-        history[-1].pop("buttons", None)
-    return history
 
 
 class WebChatInput(InputChannel):
@@ -232,6 +205,12 @@ class WebChatInput(InputChannel):
                  web_dir: Path = WEB_DIR):
         self.allowed_origins = allowed_origins_from_env() if allowed_origins is None else set(allowed_origins)
         self.limiter = RateLimiter(rate_limit or rate_limit_from_env())
+        self.address_limits = AddressLimits(
+            {"session": rate_from_env("WEB_SESSION_RATE_LIMIT", DEFAULT_SESSION_RATE),
+             "message": rate_from_env("WEB_ADDRESS_RATE_LIMIT", DEFAULT_ADDRESS_RATE)},
+            rate_storage_uri())
+        self.links = DraftLinks()
+        self.idle_seconds = idle_minutes_from_env() * 60
         self.web_dir = web_dir
 
     @classmethod
@@ -250,7 +229,7 @@ class WebChatInput(InputChannel):
             headers["Access-Control-Allow-Origin"] = origin
             if preflight:
                 headers.update({"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                                "Access-Control-Allow-Headers": "Content-Type",
+                                "Access-Control-Allow-Headers": f"Content-Type, {SESSION_HEADER}",
                                 "Access-Control-Max-Age": "600"})
         return headers
 
@@ -262,6 +241,38 @@ class WebChatInput(InputChannel):
         channel = tracker.get_latest_input_channel()
         return tracker if channel in (None, self.name()) else None
 
+    async def _refusal(self, request: Request, session: str) -> Optional[str]:
+        """Why this key may no longer be used (ended, or idle too long), else None."""
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(session)
+        if tracker is None or not tracker.events:
+            return None
+        if was_ended(tracker.events):
+            return SESSION_ENDED
+        if time.time() - tracker.events[-1].timestamp > self.idle_seconds:
+            return SESSION_EXPIRED
+        return None
+
+    async def _end(self, request: Request, session: str) -> bool:
+        """"Avsluta och glöm": erases the conversation (finsam.erasure) and stores only a marker,
+        so every instance refuses the key from then on. True when something was erased."""
+        agent = request.app.ctx.agent
+        store = agent.tracker_store
+        async with agent.lock_store.lock(session):
+            tracker = await store.retrieve(session)
+            if tracker is None or was_ended(tracker.events):
+                return False
+            erased = await erase_conversation(store, session)
+            tracker = await store.retrieve(session)
+            if tracker is None:
+                tracker = await store.get_or_create_tracker(session, append_action_listen=False)
+            tracker.update(Restarted(metadata=dict(ENDED_MARK)))
+            await store.save(tracker)
+            return erased
+
+    async def _address_limited(self, request: Request, name: str) -> Optional[HTTPResponse]:
+        allowed, retry_after = await self.address_limits.hit(name, request_address(request))
+        return None if allowed else _error(TOO_FAST, 429, {"Retry-After": str(retry_after)})
+
     def _static(self, filename: str, content_type: str, extra: Optional[Dict[str, str]] = None) -> HTTPResponse:
         body = (self.web_dir / filename).read_bytes()
         headers = {"Cache-Control": "no-cache"}
@@ -271,6 +282,7 @@ class WebChatInput(InputChannel):
     # ---------------------------------------------------------------- blueprint
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        limit_request_size(web)
         blueprint_prefix = f"{web.name}."
 
         def ours(request: Request) -> bool:
@@ -307,7 +319,8 @@ class WebChatInput(InputChannel):
 
         @web.route("/session", methods=["POST", "OPTIONS"])
         async def session(request: Request) -> HTTPResponse:
-            return response.json({"session": new_session()})
+            limited = await self._address_limited(request, "session")
+            return limited or response.json({"session": new_session()})
 
         @web.route("/message", methods=["POST", "OPTIONS"])
         async def message(request: Request) -> HTTPResponse:
@@ -319,9 +332,15 @@ class WebChatInput(InputChannel):
                 body = None
             if not isinstance(body, dict):
                 return _error(BAD_JSON, 400)
-            sender = body.get("session")
-            if not is_session(sender):
+            sender = session_of(request)
+            if sender is None:
                 return _error(BAD_SESSION, 400)
+            limited = await self._address_limited(request, "message")
+            if limited:
+                return limited
+            refusal = await self._refusal(request, sender)
+            if refusal:
+                return _error(refusal, 400)
             allowed, retry_after = self.limiter.hit(sender)
             if not allowed:
                 return _error(TOO_FAST, 429, {"Retry-After": str(retry_after)})
@@ -334,29 +353,61 @@ class WebChatInput(InputChannel):
             messages = await collect_replies(on_new_message, sender, text, self.name(), WebOutputChannel())
             if messages is None:
                 return response.json({"user_text": text, "messages": [{"text": failure_text()}]})
-            return response.json({"user_text": text, "messages": web_messages(messages)})
+            return response.json({"user_text": text, "messages": signed_links(web_messages(messages), self.links)})
 
         @web.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
-            sender = request.args.get("session")
-            if not is_session(sender):
+            sender = session_of(request)
+            if sender is None:
                 return _error(BAD_SESSION, 400)
+            refusal = await self._refusal(request, sender)
+            if refusal:
+                return _error(refusal, 400)
             tracker = await self._tracker(request, sender)
             if tracker is None:
                 return response.json({"messages": []})
-            return response.json({"messages": history_from_events(tracker.events,
-                                                                  tracker.get_slot("draft_reference"))})
+            # Every session, not only the current one: after a day away (Rasa's session
+            # expiry) the idea maker still sees the earlier questions and answers.
+            full = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(sender)
+            return response.json({"messages": signed_links(history_from_events(
+                (full or tracker).events, tracker.get_slot("draft_reference")), self.links)})
 
-        @web.route("/drafts/<reference>/<filename>", methods=["GET"])
-        async def draft(request: Request, reference: str, filename: str) -> HTTPResponse:
-            sender = request.args.get("session")
-            if not is_session(sender):
+        @web.route("/draft-link", methods=["POST", "OPTIONS"])
+        async def draft_link(request: Request) -> HTTPResponse:
+            sender = session_of(request)
+            if sender is None:
                 return _error(BAD_SESSION, 400)
-            if filename not in DRAFT_FILES or not is_reference(reference):
+            refusal = await self._refusal(request, sender)
+            if refusal:
+                return _error(refusal, 400)
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            reference = body.get("reference") if isinstance(body, dict) else None
+            filename = body.get("file") if isinstance(body, dict) else None
+            if filename not in DRAFT_FILES or not isinstance(reference, str) or not is_reference(reference):
                 return _error(NO_DRAFT, 404)
             tracker = await self._tracker(request, sender)
             if tracker is None or tracker.get_slot("draft_reference") != reference:
                 return _error(NO_DRAFT, 404)
+            path = draft_path(reference, filename)
+            return response.json({"url": f"{path}?{self.links.query(reference, filename)}"})
+
+        @web.route("/end", methods=["POST", "OPTIONS"])
+        async def end(request: Request) -> HTTPResponse:
+            sender = session_of(request)
+            if sender is None:
+                return _error(BAD_SESSION, 400)
+            erased = await self._end(request, sender)
+            return response.json({"ended": True, "erased": erased})
+
+        @web.route("/drafts/<reference>/<filename>", methods=["GET"])
+        async def draft(request: Request, reference: str, filename: str) -> HTTPResponse:
+            if filename not in DRAFT_FILES or not is_reference(reference):
+                return _error(NO_DRAFT, 404)
+            if not self.links.valid(reference, filename, request.args.get("expires"), request.args.get("sig")):
+                return _error(LINK_EXPIRED, 403)
             stored = DraftStore().find(reference)
             path = stored.folder / filename if stored else None
             if path is None or not path.is_file():

@@ -33,6 +33,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
 SESSION_FORMAT = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SESSION_HEADER = "X-Finsam-Session"
 BOT_TURN_MS = 60_000
 
 
@@ -40,7 +41,10 @@ BOT_TURN_MS = 60_000
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
     live = LiveBot(tmp_path_factory.mktemp("web"), trained_model(),
-                   {"WEB_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, *", "WEB_RATE_LIMIT": str(RATE_LIMIT)})
+                   {"WEB_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, *", "WEB_RATE_LIMIT": str(RATE_LIMIT),
+                    # Every request here comes from 127.0.0.1: the per-address limits have their
+                    # own tests (tests/test_channel_security.py).
+                    "WEB_SESSION_RATE_LIMIT": "10000/minute", "WEB_ADDRESS_RATE_LIMIT": "10000/minute"})
     live.start()
     yield live
     live.stop()
@@ -69,8 +73,12 @@ def new_session(bot) -> str:
     return body["session"]
 
 
+def keyed(session) -> dict:
+    return {SESSION_HEADER: session}
+
+
 def say(bot, session, text):
-    status, _, body = call(bot, "POST", "/message", {"session": session, "message": text})
+    status, _, body = call(bot, "POST", "/message", {"message": text}, keyed(session))
     assert status == 200, body
     return body
 
@@ -97,8 +105,8 @@ def api_draft(bot):
     reply = say(bot, session, "/confirm_submit")
     [message] = [m for m in reply["messages"] if m.get("draft_url")]
     reference = message["draft_url"].split("/")[1]
-    assert reference in message["text"] and message["draft_url"] == f"drafts/{reference}/draft.docx"
-    return session, reference
+    assert reference in message["text"] and message["draft_url"].startswith(f"drafts/{reference}/draft.docx?")
+    return session, reference, message
 
 
 # ------------------------------------------------------------------ channel, no browser
@@ -110,10 +118,11 @@ def test_sessions_are_issued_by_the_server_in_an_unguessable_form(bot):
 @pytest.mark.parametrize("session", [None, "", "live-faq-1", "a" * 42, "a" * 44, "a" * 42 + "!", "a" * 42 + "/",
                                      "../../etc/passwd", 12345])
 def test_malformed_session_ids_are_refused_with_400_in_swedish(bot, session):
-    checks = [call(bot, "POST", "/message", {"session": session, "message": "hej"})]
-    query = urllib.request.quote(str(session if session is not None else ""))
-    checks.append(call(bot, "GET", f"/history?session={query}"))
-    checks.append(call(bot, "GET", f"/drafts/IDS-20250101-AAAAAAAAAAAAAAAA/draft.docx?session={query}"))
+    headers = {} if session is None else keyed(str(session))
+    checks = [call(bot, "POST", "/message", {"message": "hej"}, headers)]
+    checks.append(call(bot, "GET", "/history", headers=headers))
+    checks.append(call(bot, "POST", "/draft-link", {"reference": "IDS-20250101-AAAAAAAAAAAAAAAA",
+                                                    "file": "draft.docx"}, headers))
     for status, _, body in checks:
         assert status == 400 and "Ogiltig session" in body["error"], body
 
@@ -122,13 +131,13 @@ def test_messages_get_the_same_checks_as_the_rest_channel(bot):
     session = new_session(bot)
     assert "Jag fick inget meddelande" in texts(say(bot, session, "   "))
     assert "för långt" in texts(say(bot, session, "a" * 10_001))
-    status, _, body = call(bot, "POST", "/message", {"session": session, "message": ["hej"]})
+    status, _, body = call(bot, "POST", "/message", {"message": ["hej"]}, keyed(session))
     assert status == 400 and "text" in body["error"]
     status, _, body = call(bot, "POST", "/message", b"inte json")
     assert status == 400 and "JSON" in body["error"]
     # Personnummer are gone before Rasa stores the text; client metadata is ignored.
-    status, _, body = call(bot, "POST", "/message", {"session": session, "message": "Jag har 19850101-1234 här",
-                                                     "metadata": {"planted": "klientdata"}})
+    status, _, body = call(bot, "POST", "/message", {"message": "Jag har 19850101-1234 här",
+                                                     "metadata": {"planted": "klientdata"}}, keyed(session))
     assert status == 200 and body["user_text"] == "Jag har [personnummer borttaget] här"
     stored = stored_events(bot, session)
     assert "19850101-1234" not in stored and "[personnummer borttaget]" in stored
@@ -142,7 +151,7 @@ def test_replies_carry_text_and_buttons_and_history_shows_the_conversation(bot):
     assert [b["title"] for b in greeting["messages"][-1]["buttons"]][:2] == ["Skriv en idéskiss", "Vem kan söka medel?"]
     answer = say(bot, session, "/ask_who_can_apply")
     assert "minst två" in texts(answer)
-    status, _, body = call(bot, "GET", f"/history?session={session}")
+    status, _, body = call(bot, "GET", "/history", headers=keyed(session))
     assert status == 200
     history = body["messages"]
     assert [m["sender"] for m in history] == ["user", "bot", "user", "bot"]
@@ -151,41 +160,48 @@ def test_replies_carry_text_and_buttons_and_history_shows_the_conversation(bot):
     assert "minst två" in history[3]["text"]
     assert not any("buttons" in m for m in history)  # the last bot message has none
     # A fresh session has no history yet.
-    assert call(bot, "GET", f"/history?session={new_session(bot)}")[2] == {"messages": []}
+    assert call(bot, "GET", "/history", headers=keyed(new_session(bot)))[2] == {"messages": []}
 
 
 def test_rate_limit_per_conversation_answers_429_in_swedish(bot):
     session, other = new_session(bot), new_session(bot)
     for _ in range(RATE_LIMIT):  # empty messages are answered without Rasa, so this is quick
-        status, _, _ = call(bot, "POST", "/message", {"session": session, "message": ""})
+        status, _, _ = call(bot, "POST", "/message", {"message": ""}, keyed(session))
         assert status == 200
-    status, headers, body = call(bot, "POST", "/message", {"session": session, "message": "hej"})
+    status, headers, body = call(bot, "POST", "/message", {"message": "hej"}, keyed(session))
     assert status == 429 and "för tätt" in body["error"]
     assert 1 <= int(headers["Retry-After"]) <= 61
-    status, _, _ = call(bot, "POST", "/message", {"session": other, "message": ""})
+    status, _, _ = call(bot, "POST", "/message", {"message": ""}, keyed(other))
     assert status == 200  # other conversations are not affected
 
 
 def test_a_draft_is_downloadable_only_by_the_conversation_that_wrote_it(bot, api_draft):
-    session, reference = api_draft
-    status, headers, body = call(bot, "GET", f"/drafts/{reference}/draft.docx?session={session}")
+    session, reference, message = api_draft
+    assert session not in message["draft_url"]  # a signed link, not the session key
+    status, headers, body = call(bot, "GET", "/" + message["draft_url"])
     assert status == 200 and body[:2] == b"PK"
     assert "wordprocessingml" in headers["Content-Type"]
     assert f"ideskiss-{reference}.docx" in headers["Content-Disposition"]
     assert headers["Cache-Control"] == "no-store"
-    status, _, body = call(bot, "GET", f"/drafts/{reference}/draft.md?session={session}")
+    status, _, body = call(bot, "GET", "/" + message["draft_md_url"])
     assert status == 200 and b"Gemensam v" in body
-    for path in (f"/drafts/{reference}/draft.docx?session={new_session(bot)}",  # another conversation
-                 f"/drafts/{reference}/draft.json?session={session}",  # not offered
-                 f"/drafts/IDS-20250101-AAAAAAAAAAAAAAAA/draft.docx?session={session}",
-                 f"/drafts/..%2F{reference}/draft.docx?session={session}"):
+    status, _, body = call(bot, "POST", "/draft-link", {"reference": reference, "file": "draft.docx"}, keyed(session))
+    assert status == 200 and call(bot, "GET", "/" + body["url"])[0] == 200
+    for reference_asked, filename, key in ((reference, "draft.docx", new_session(bot)),  # another conversation
+                                           (reference, "draft.json", session),  # not offered
+                                           ("IDS-20250101-AAAAAAAAAAAAAAAA", "draft.docx", session),
+                                           (f"../{reference}", "draft.docx", session)):
+        status, _, body = call(bot, "POST", "/draft-link", {"reference": reference_asked, "file": filename},
+                               keyed(key))
+        assert status == 404 and "finns inte" in body["error"].lower(), (reference_asked, filename)
+    for path in (f"/drafts/{reference}/draft.docx", f"/drafts/{reference}/draft.docx?session={session}",
+                 f"/drafts/..%2F{reference}/draft.docx"):
         status, _, body = call(bot, "GET", path)
-        assert status == 404, path
-        assert not isinstance(body, dict) or "finns inte" in body["error"].lower(), body
+        assert status in (403, 404), path
     # The REST channel's conversations are not readable through the web channel.
     rest_sender = new_session(bot)
     bot.say(rest_sender, "hej")
-    assert call(bot, "GET", f"/history?session={rest_sender}")[2] == {"messages": []}
+    assert call(bot, "GET", "/history", headers=keyed(rest_sender))[2] == {"messages": []}
 
 
 def test_cors_is_granted_only_to_the_allowed_origins(bot):
@@ -196,6 +212,7 @@ def test_cors_is_granted_only_to_the_allowed_origins(bot):
     assert headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert "POST" in headers["Access-Control-Allow-Methods"]
     assert "content-type" in headers["Access-Control-Allow-Headers"].lower()
+    assert SESSION_HEADER.lower() in headers["Access-Control-Allow-Headers"].lower()
     status, headers, _ = call(bot, "OPTIONS", "/message", headers={**preflight, "Origin": OTHER_ORIGIN})
     assert "Access-Control-Allow-Origin" not in headers
     status, headers, _ = call(bot, "POST", "/session", {}, headers={"Origin": ALLOWED_ORIGIN})
@@ -206,7 +223,7 @@ def test_cors_is_granted_only_to_the_allowed_origins(bot):
         assert status == 200
         assert "Access-Control-Allow-Origin" not in headers, origin
         assert "Access-Control-Allow-Credentials" not in headers
-    status, headers, _ = call(bot, "GET", f"/history?session={new_session(bot)}", headers={"Origin": OTHER_ORIGIN})
+    status, headers, _ = call(bot, "GET", "/history", headers={"Origin": OTHER_ORIGIN, **keyed(new_session(bot))})
     assert "Access-Control-Allow-Origin" not in headers  # "*" in WEB_ALLOWED_ORIGINS was ignored
 
 
@@ -390,14 +407,15 @@ def test_idea_sketch_survives_a_reload_and_ends_with_a_docx_download(bot, new_pa
     assert "Fråga 2 av 8" in chat(page, "Gemensam väg till arbete")
     assert "Fråga 3 av 8" in chat(page, "vet inte")
     before = page.locator(".finsam-msg").all_text_contents()
-    session = page.evaluate("localStorage.getItem('finsam-chat-session')")
+    session = page.evaluate("sessionStorage.getItem('finsam-chat-session')")
     assert SESSION_FORMAT.match(session)
+    assert page.evaluate("localStorage.getItem('finsam-chat-session')") is None  # not kept past the tab
 
     open_widget(page, bot, reload=True)
     page.wait_for_function("n => document.querySelectorAll('.finsam-msg').length >= n", arg=len(before))
     assert page.locator(".finsam-msg").all_text_contents() == before  # the same conversation again
     assert "Fråga 3 av 8" in page.locator(".finsam-msg-bot .finsam-text").last.text_content()
-    assert page.evaluate("localStorage.getItem('finsam-chat-session')") == session
+    assert page.evaluate("sessionStorage.getItem('finsam-chat-session')") == session
     shot(page, "widget-after-reload")
 
     # The form carries on at question 3.
@@ -424,9 +442,43 @@ def test_idea_sketch_survives_a_reload_and_ends_with_a_docx_download(bot, new_pa
     open_widget(page, bot, reload=True)
     page.wait_for_selector(".finsam-download")
     href = page.locator(".finsam-download").get_attribute("href")
-    assert f"/drafts/{reference}/draft.docx?session={session}" in href
-    other = page.request.get(href.replace(session, "A" * 43))
-    assert other.status == 404
+    assert f"/drafts/{reference}/draft.docx?expires=" in href and session not in href
+    assert page.request.get(href).status == 200  # a signed link, valid for a few minutes
+    forged = re.sub(r"sig=[0-9a-f]+", "sig=" + "0" * 64, href)
+    assert page.request.get(forged).status == 403
+
+
+def test_end_and_forget_ends_the_conversation_in_the_browser_and_on_the_server(bot, new_page):
+    page = new_page()
+    open_widget(page, bot)
+    chat(page, "Vårt projekt heter Blåklockan")
+    session = page.evaluate("sessionStorage.getItem('finsam-chat-session')")
+    assert SESSION_FORMAT.match(session) and "Blåklockan" in stored_events(bot, session)
+    # The key lives only as long as the tab: a new tab of the same browser starts afresh.
+    other_tab = page.context.new_page()
+    open_widget(other_tab, bot)
+    assert other_tab.evaluate("sessionStorage.getItem('finsam-chat-session')") is None
+    assert other_tab.locator(".finsam-msg").count() == 0
+    other_tab.close()
+
+    end = page.get_by_role("button", name="Avsluta samtalet och glöm det i den här webbläsaren")
+    assert end.is_visible() and end.text_content() == "Avsluta och glöm"
+    shot(page, "widget-end-and-forget")
+    with page.expect_response("**/webhooks/web/end") as ended:
+        end.click()
+    assert ended.value.status == 200
+    assert page.locator(".finsam-msg").count() == 0
+    page.wait_for_function("() => document.querySelector('.finsam-status').textContent.includes('raderat')")
+    assert "avslutat" in page.locator(".finsam-status").text_content()
+    assert page.evaluate("sessionStorage.getItem('finsam-chat-session')") is None
+    assert "Blåklockan" not in stored_events(bot, session)  # erased from the tracker database itself
+    # The server refuses the old key from now on, on any device that might have copied it.
+    status, _, body = call(bot, "GET", "/history", headers=keyed(session))
+    assert status == 400 and "avslutat" in body["error"]
+    # Writing again starts a new conversation with a new key.
+    assert "minst två" in chat(page, "Vem kan söka medel?")
+    assert page.evaluate("sessionStorage.getItem('finsam-chat-session')") not in (None, session)
+    assert page.errors == []
 
 
 def test_the_widget_works_with_the_keyboard_alone(bot, new_page):

@@ -7,6 +7,9 @@
  * Rules kept here: everything the user or the bot wrote is set with textContent (never
  * innerHTML); no inline styles or scripts (works under a strict Content-Security-Policy);
  * WCAG 2.1 AA (log with aria-live, visible label, keyboard use, visible focus).
+ * The session key is a password to the conversation: it is sent in the X-Finsam-Session header
+ * (never in a URL), kept in sessionStorage (gone when the tab closes), and "Avsluta och glöm"
+ * ends it on the server too. Drafts are fetched through short-lived signed links.
  * Optional settings before the tag: window.FinsamChatConfig = {slowMs, timeoutMs}.
  */
 (function () {
@@ -24,6 +27,7 @@
   var SLOW_MS = Number(config.slowMs) || 8000;
   var TIMEOUT_MS = Number(config.timeoutMs) || 60000;
   var STORAGE_KEY = "finsam-chat-session";
+  var SESSION_HEADER = "X-Finsam-Session";
   var SESSION_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
   var TEXT = {
@@ -33,7 +37,10 @@
     subtitle: "Svar utifrån förbundets egna dokument",
     close: "Stäng",
     closeLabel: "Stäng chatten",
-    restart: "Glöm samtalet i den här webbläsaren och börja om",
+    end: "Avsluta och glöm",
+    endLabel: "Avsluta samtalet och glöm det i den här webbläsaren",
+    ended: "Samtalet är avslutat och den här webbläsaren har glömt det. Skriv igen för att börja ett nytt samtal.",
+    erased: "Det du skrev är också raderat hos förbundet. Ett utkast som du redan har skickat finns kvar hos kansliet.",
     conversation: "Samtalet med Finsam-assistenten",
     log: "Meddelanden",
     welcome: "Hej! Jag är Finsam-assistenten – en bot, ingen människa. Fråga om att söka medel från " +
@@ -42,8 +49,9 @@
     notice: "Skriv inte personuppgifter om enskilda personer (till exempel namn, personnummer eller " +
       "hälsouppgifter om deltagare). Det du skriver sparas hos förbundet så att du kan fortsätta senare, " +
       "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter 90 dagar. " +
-      "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i din webbläsare " +
-      "så att samtalet finns kvar om du laddar om sidan.",
+      "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i webbläsaren " +
+      "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan. Knappen ”Avsluta och glöm” " +
+      "avslutar samtalet direkt.",
     you: "Du:",
     bot: "Finsam-assistenten (bot):",
     suggestions: "Svarsförslag",
@@ -61,7 +69,7 @@
     historyFailed: "Jag kunde inte hämta det tidigare samtalet.",
     download: "Ladda ner utkastet (Word, draft.docx)",
     downloadMd: "som text (draft.md)",
-    restarted: "Ett nytt samtal har börjat."
+    downloadFailed: "Jag kunde inte hämta utkastet."
   };
 
   // ------------------------------------------------------------------ helpers
@@ -77,10 +85,16 @@
   }
 
   var memoryStore = {};
+  try {
+    // Earlier versions kept the key in localStorage, with no end: remove it.
+    window.localStorage.removeItem(STORAGE_KEY);
+  } catch (e) {
+    // storage blocked: nothing was kept there either
+  }
   function loadSession() {
     var value;
     try {
-      value = window.localStorage.getItem(STORAGE_KEY);
+      value = window.sessionStorage.getItem(STORAGE_KEY);
     } catch (e) {
       value = memoryStore[STORAGE_KEY];
     }
@@ -89,16 +103,16 @@
   function saveSession(value) {
     try {
       if (value) {
-        window.localStorage.setItem(STORAGE_KEY, value);
+        window.sessionStorage.setItem(STORAGE_KEY, value);
       } else {
-        window.localStorage.removeItem(STORAGE_KEY);
+        window.sessionStorage.removeItem(STORAGE_KEY);
       }
     } catch (e) {
       memoryStore[STORAGE_KEY] = value;
     }
   }
 
-  function request(method, path, body) {
+  function request(method, path, body, sessionKey) {
     var controller = window.AbortController ? new AbortController() : null;
     var timedOut = false;
     var slowTimer = window.setTimeout(function () {
@@ -111,6 +125,9 @@
       }
     }, TIMEOUT_MS);
     var options = {method: method, headers: {"Accept": "application/json"}, credentials: "omit"};
+    if (sessionKey) {
+      options.headers[SESSION_HEADER] = sessionKey;
+    }
     if (controller) {
       options.signal = controller.signal;
     }
@@ -161,9 +178,12 @@
   var titles = el("div", {"class": "finsam-titles"});
   titles.appendChild(el("h2", {"class": "finsam-title", "id": "finsam-title"}, TEXT.botName));
   titles.appendChild(el("p", {"class": "finsam-subtitle"}, TEXT.subtitle));
+  var endButton = el("button", {"type": "button", "class": "finsam-header-button finsam-end",
+    "aria-label": TEXT.endLabel}, TEXT.end);
   var closeButton = el("button", {"type": "button", "class": "finsam-header-button finsam-close",
     "aria-label": TEXT.closeLabel}, TEXT.close);
   header.appendChild(titles);
+  header.appendChild(endButton);
   header.appendChild(closeButton);
 
   var body = el("div", {"class": "finsam-body", "role": "region", "aria-label": TEXT.conversation,
@@ -172,8 +192,6 @@
   var notice = el("div", {"class": "finsam-notice", "id": "finsam-notice"});
   notice.appendChild(el("h3", {"class": "finsam-notice-title"}, TEXT.noticeTitle));
   notice.appendChild(el("p", {}, TEXT.notice));
-  var restartButton = el("button", {"type": "button", "class": "finsam-restart"}, TEXT.restart);
-  notice.appendChild(restartButton);
   body.appendChild(notice);
   var log = el("div", {"class": "finsam-log", "role": "log", "aria-live": "polite", "aria-label": TEXT.log});
   body.appendChild(log);
@@ -247,9 +265,24 @@
     retryAction = null;
   }
 
+  // The link the server sent is signed and short-lived; a click asks for a fresh one first,
+  // so an old conversation's link still works and no session key is ever put in a URL.
   function draftLink(url, text, className) {
-    var href = BASE + "/" + url + "?session=" + encodeURIComponent(session || "");
-    return el("a", {"href": href, "class": className, "download": ""}, text);
+    var link = el("a", {"href": BASE + "/" + url, "class": className, "download": ""}, text);
+    var parts = url.split("?")[0].split("/");
+    link.addEventListener("click", function (event) {
+      if (!session) {
+        return;
+      }
+      event.preventDefault();
+      request("POST", "/draft-link", {reference: parts[1], file: parts[2]}, session).then(function (data) {
+        link.href = BASE + "/" + data.url;
+        window.location.assign(link.href);
+      }, function (error) {
+        showError(TEXT.downloadFailed + " " + (error.serverText || error.message), null);
+      });
+    });
+    return link;
   }
 
   function addMessage(sender, message) {
@@ -322,7 +355,7 @@
     hideError();
     setStatus(TEXT.typing, true);
     ensureSession().then(function (current) {
-      return request("POST", "/message", {session: current, message: text});
+      return request("POST", "/message", {message: text}, current);
     }).then(function (data) {
       pending = false;
       setStatus("", false);
@@ -372,7 +405,7 @@
     if (!session) {
       return;
     }
-    request("GET", "/history?session=" + encodeURIComponent(session)).then(function (data) {
+    request("GET", "/history", undefined, session).then(function (data) {
       hideError();
       setStatus("", false);
       renderHistory(data.messages || []);
@@ -420,17 +453,28 @@
       closePanel();
     }
   });
-  restartButton.addEventListener("click", function () {
+  endButton.addEventListener("click", function () {
     if (pending) {
       setStatus(TEXT.wait, false);
       return;
     }
+    var ending = session;
+    // Forget here at once, whatever the server answers; the server marks the key as ended.
     forgetSession();
     log.textContent = "";
     showQuickReplies(null);
     hideError();
-    setStatus(TEXT.restarted, false);
+    setStatus(TEXT.ended, false);
     input.focus();
+    if (ending) {
+      request("POST", "/end", {}, ending).then(function (data) {
+        if (data && data.erased) {
+          setStatus(TEXT.ended + " " + TEXT.erased, false);
+        }
+      }, function () {
+        // Offline: the key is gone from this browser and expires on the server when idle.
+      });
+    }
   });
   retryButton.addEventListener("click", function () {
     var action = retryAction;
