@@ -1,4 +1,4 @@
-"""The Microsoft Teams channel (channels/teams.py) and the Teams app package.
+"""The Microsoft Teams channel (the channels/teams package) and the Teams app package.
 
 End to end: the real action server and Rasa run with bot/credentials.yml, talking to a local
 fake of the Bot Framework (OpenID metadata, JWKS, token endpoint and a Teams serviceUrl that
@@ -50,16 +50,23 @@ TENANT = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 OTHER_TENANT = "11111111-2222-4333-8444-555555555555"
 ISSUER = "https://api.botframework.com"
 KID = "test-signing-key"
+UNENDORSED_KID = "test-key-without-endorsements"
 BOT = {"id": f"28:{APP_ID}", "name": "Finsam"}
 WEBHOOK = "/webhooks/teams/webhook"
 LONG_PARAGRAPHS = [f"Stycke {n}. " + " ".join(["Kansliet svarar gärna på frågor om ansökan."] * 15)
                    for n in range(1, 13)]
 
 
-def public_jwk(private_key, kid: str) -> dict:
+ENDORSED = ["msteams", "webchat", "directline"]
+
+
+def public_jwk(private_key, kid: str, endorsements: list | None = ENDORSED) -> dict:
     jwk_dict = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
-    # Microsoft's keys list the channels they may sign for.
-    return {**jwk_dict, "kid": kid, "use": "sig", "endorsements": ["msteams", "webchat"]}
+    # Microsoft's keys list the channels they may sign for; the same keys sign Web Chat too.
+    jwk = {**jwk_dict, "kid": kid, "use": "sig"}
+    if endorsements is not None:
+        jwk["endorsements"] = endorsements
+    return jwk
 
 
 def new_key():
@@ -71,7 +78,8 @@ class FakeBotFramework:
 
     def __init__(self) -> None:
         self.key = new_key()
-        self.keys = [public_jwk(self.key, KID)]
+        self.unendorsed_key = new_key()  # published without endorsements: must be refused
+        self.keys = [public_jwk(self.key, KID), public_jwk(self.unendorsed_key, UNENDORSED_KID, None)]
         self.hits: Counter = Counter()
         self.token_requests: list = []
         self.replies: list = []  # (unquoted path, Authorization header, activity)
@@ -158,13 +166,14 @@ class FakeBotFramework:
 
 
 def message(conversation: str, text: str, activity_id: str | None = None, tenant: str = TENANT,
-            service_url: str | None = None, entities: list | None = None, user: str = "29:user-anna") -> dict:
+            service_url: str | None = None, entities: list | None = None, user: str = "29:user-anna",
+            channel: str = "msteams", conversation_type: str = "personal") -> dict:
     return {
-        "type": "message", "id": activity_id or f"1{uuid.uuid4().int % 10**12}", "channelId": "msteams",
+        "type": "message", "id": activity_id or f"1{uuid.uuid4().int % 10**12}", "channelId": channel,
         "timestamp": "2025-05-05T08:00:00.000Z", "serviceUrl": service_url or FAKE.service_url,
         "from": {"id": user, "name": "Anna Svensson", "aadObjectId": str(uuid.uuid4())},
         "recipient": BOT,
-        "conversation": {"id": conversation, "conversationType": "personal", "tenantId": tenant},
+        "conversation": {"id": conversation, "conversationType": conversation_type, "tenantId": tenant},
         "channelData": {"tenant": {"id": tenant}}, "text": text, "textFormat": "plain",
         "entities": entities or [],
     }
@@ -400,6 +409,74 @@ def test_forged_or_foreign_requests_get_401_and_reach_nothing(bot, fake, case):
         assert deliver(bot, activity)[0] == 200
 
 
+def _posted_count(fake) -> int:
+    with fake.lock:
+        return len(fake.replies)
+
+
+@pytest.mark.parametrize("channel", ["webchat", "directline", "emulator", None])
+def test_signed_activities_from_other_channels_claiming_an_allowed_tenant_are_refused(bot, fake, channel):
+    # The same Azure Bot's Web Chat and Direct Line get tokens signed by the same (endorsed) keys
+    # and may write any tenant into channelData: only Teams activities count.
+    activity = message(f"a:conv-{channel}", "Vem kan söka medel?", channel=channel)
+    before = _posted_count(fake)
+    status, body = deliver(bot, activity)
+    assert status == 401 and "Teams" in body["error"], body
+    assert _posted_count(fake) == before and tracker_events(bot, activity) == []
+    # The control: the same activity from Teams is answered.
+    control = message(f"a:conv-{channel}-control", "Vem kan söka medel?")
+    assert deliver(bot, control)[0] == 200 and "minst två" in reply_text(fake.replies_to(control["conversation"]["id"]))
+
+
+def test_a_key_without_endorsements_is_refused(bot, fake):
+    activity = message("a:conv-unendorsed", "Vem kan söka medel?")
+    before = _posted_count(fake)
+    status, body = deliver(bot, activity, token=fake.token(key=fake.unendorsed_key, kid=UNENDORSED_KID))
+    assert status == 401 and "Nyckeln" in body["error"], body
+    assert _posted_count(fake) == before and tracker_events(bot, activity) == []
+
+
+def test_in_a_team_channel_the_sketch_does_not_run_and_nothing_personal_is_posted(bot, fake):
+    thread = "19:finsam-team@thread.tacv2;messageid=1700000000001"
+    replies_before = len(fake.replies_to(thread))
+    for text in ("jag har en idé", "/start_sketch", "Gemensam väg till arbete", "Anna Svensson",
+                 "anna@example.se", "/confirm_submit"):
+        activity = message(thread, text, conversation_type="channel")
+        assert deliver(bot, activity)[0] == 200
+    replies = fake.replies_to(thread)[replies_before:]
+    posted = reply_text(replies)
+    assert posted.count("personlig chatt") >= 3  # every attempt to start is sent to a personal chat
+    for private in ("anna@example.se", "Anna Svensson", "Gemensam väg", "Fråga 1 av", "Här är din idéskiss"):
+        assert private not in posted, private
+    events = json.dumps(tracker_events(bot, activity, "active_loop"))
+    assert "idea_sketch_form" not in events
+    # Questions are still answered in the channel.
+    question = message(thread, "Vem kan söka medel?", conversation_type="channel")
+    assert deliver(bot, question)[0] == 200
+    assert "minst två" in reply_text(fake.replies_to(thread)[replies_before + len(replies):])
+
+
+def test_echoed_user_text_is_no_markdown_link_in_teams(bot, fake):
+    conversation = "a:conv-markdown"
+    title = "**fet** [länk](http://evil.example)"
+
+    def say(text):
+        before = len(fake.replies_to(conversation))
+        assert deliver(bot, message(conversation, text))[0] == 200
+        return reply_text(fake.replies_to(conversation)[before:])
+
+    reply = say("jag har en idé")
+    reply = say(title)
+    for _ in range(25):
+        if "Här är din idéskiss" in reply:
+            break
+        reply = say("anna@example.se" if "e-post" in reply else "vet inte")
+    assert "Här är din idéskiss" in reply
+    assert "länk" in reply and "](http" not in reply.replace("\\]", "")
+    assert "\\*\\*fet\\*\\*" in reply and "\\[länk\\]" in reply  # shown as typed, not bold or a link
+    assert "[länk](http://evil.example)" not in reply and "**fet**" not in reply
+
+
 def test_a_valid_token_with_a_broken_body_is_refused(bot, fake):
     status, body = bot.post(WEBHOOK, b"not json", {"Authorization": f"Bearer {fake.token()}"})
     assert status == 400 and body["error"]
@@ -476,7 +553,13 @@ def test_token_helpers_accept_a_good_token_and_bind_it_to_the_activity():
     with pytest.raises(AuthError):
         check_activity(claims, {**activity, "serviceUrl": "https://evil.example.com/"}, jwk, SETTINGS)
     with pytest.raises(AuthError):
-        check_activity(claims, {**activity, "channelId": "sms"}, jwk, SETTINGS)  # key not endorsed
+        check_activity(claims, {**activity, "channelId": "sms"}, jwk, SETTINGS)  # not Teams
+    for channel in ("webchat", "directline", None):  # endorsed by the key, but not Teams
+        with pytest.raises(AuthError):
+            check_activity(claims, {**activity, "channelId": channel}, jwk, SETTINGS)
+    for endorsements in (None, [], ["webchat"], "msteams"):  # the key must endorse msteams
+        with pytest.raises(AuthError):
+            check_activity(claims, activity, public_jwk(KEY, KID, endorsements), SETTINGS)
     with pytest.raises(AuthError):
         check_activity(claims, {**activity, "channelData": {}, "conversation": {"tenantId": OTHER_TENANT}},
                        jwk, SETTINGS)
@@ -485,13 +568,55 @@ def test_token_helpers_accept_a_good_token_and_bind_it_to_the_activity():
         check_activity(plain, {**activity, "serviceUrl": "http://203.0.113.5/"}, jwk, SETTINGS)
 
 
-@pytest.mark.parametrize("token", [
-    signed(aud="someone-else"), signed(iss="https://login.example.com"), signed(exp=int(time.time()) - 900),
-    signed(nbf=int(time.time()) + 900), signed(exp=None), signed(key=new_key()),
-])
-def test_verify_token_rejects_bad_claims_and_signatures(token):
+# Tokens are minted inside the test, never at collection: a "not yet valid" token made when
+# pytest collects becomes valid within the clock-skew leeway if the test runs minutes later.
+BAD_TOKENS = {
+    "wrong audience": lambda: signed(aud="someone-else"),
+    "wrong issuer": lambda: signed(iss="https://login.example.com"),
+    "expired": lambda: signed(exp=int(time.time()) - 900),
+    "not yet valid": lambda: signed(nbf=int(time.time()) + 900, exp=int(time.time()) + 1800),
+    "no expiry": lambda: signed(exp=None),
+    "other key": lambda: signed(key=new_key()),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TOKENS))
+def test_verify_token_rejects_bad_claims_and_signatures(case):
     with pytest.raises(AuthError):
-        verify_token(token, public_jwk(KEY, KID), SETTINGS)
+        verify_token(BAD_TOKENS[case](), public_jwk(KEY, KID), SETTINGS)
+
+
+def _collection_time_calls(path) -> list:
+    """Calls in `@pytest.mark.parametrize(...)` arguments that read the clock or mint a token."""
+    import ast
+
+    clock_or_token = {"time", "signed", "token", "now", "utcnow"}
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for decorator in node.decorator_list:
+            if not (isinstance(decorator, ast.Call) and "parametrize" in ast.unparse(decorator.func)):
+                continue
+            for argument in decorator.args[1:]:
+                for call in ast.walk(argument):
+                    name = getattr(getattr(call, "func", None), "attr", None) or \
+                        getattr(getattr(call, "func", None), "id", None)
+                    if isinstance(call, ast.Call) and name in clock_or_token and \
+                            not _inside_lambda(argument, call):
+                        found.append(f"{path.name}:{call.lineno} {node.name}")
+    return found
+
+
+def _inside_lambda(tree, target) -> bool:
+    import ast
+
+    return any(target in ast.walk(lam) for lam in ast.walk(tree) if isinstance(lam, ast.Lambda))
+
+
+def test_no_test_mints_time_dependent_tokens_at_collection():
+    offenders = [hit for path in sorted((ROOT / "tests").glob("test_*.py")) for hit in _collection_time_calls(path)]
+    assert offenders == []
 
 
 def test_verify_token_allows_small_clock_skew():
@@ -599,10 +724,10 @@ def test_keys_come_from_the_metadata_or_from_the_jwks_override(private_fake):
             return await teams.fetch_signing_keys(session, settings)
 
     via_metadata = TeamsSettings(openid_metadata_url=f"{private_fake.url}/openid")
-    assert [k["kid"] for k in run(fetch(via_metadata))] == [KID]
+    assert [k["kid"] for k in run(fetch(via_metadata))] == [KID, UNENDORSED_KID]
     assert private_fake.hits == {"/openid": 1, "/keys": 1}
     override = TeamsSettings(openid_metadata_url=f"{private_fake.url}/openid", jwks_url=f"{private_fake.url}/keys")
-    assert [k["kid"] for k in run(fetch(override))] == [KID]
+    assert [k["kid"] for k in run(fetch(override))] == [KID, UNENDORSED_KID]
     assert private_fake.hits == {"/openid": 1, "/keys": 2}
     with pytest.raises(teams.ConnectorError):
         run(fetch(TeamsSettings(jwks_url=f"{private_fake.url}/missing")))
@@ -696,6 +821,17 @@ def test_message_parts_put_buttons_after_the_last_piece_and_escape_html():
     assert card["buttons"][0]["text"] == "/affirm"
     assert teams.message_parts({"text": "Rad ett\nrad två"}) == [{"text": "Rad ett<br>rad två"}]
     assert teams.message_parts({"custom": {"draft_reference": "X"}}) == []
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("**fet** [länk](http://evil.example)", "\\*\\*fet\\*\\* \\[länk\\](http://evil.example)"),
+    ("_kursiv_ `kod` ~~struken~~ |a|b|", "\\_kursiv\\_ \\`kod\\` \\~\\~struken\\~\\~ \\|a\\|b\\|"),
+    ("# Rubrik\n- punkt\n+ punkt\n1. ett\n2) två", "\\# Rubrik<br>\\- punkt<br>\\+ punkt<br>1\\. ett<br>2\\) två"),
+    ("C:\\mapp <b>x</b> & y", "C:\\\\mapp &lt;b&gt;x&lt;/b&gt; &amp; y"),
+    ("Fråga 1 av 8: Vad heter idén? Svara t.ex. 3-5 ord.", "Fråga 1 av 8: Vad heter idén? Svara t.ex. 3-5 ord."),
+])
+def test_teams_markup_escapes_markdown_and_html(typed, shown):
+    assert teams.teams_markup(typed) == shown
 
 
 def test_reply_addressing():
