@@ -121,7 +121,10 @@ def tracker_engine(location: TrackerLocation) -> Optional[sa.engine.Engine]:
         return location
     if isinstance(location, Path):
         location = sa.engine.URL.create("sqlite", database=str(location))
-    engine = sa.create_engine(location)
+    url = sa.engine.make_url(location)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return None  # nothing stored yet; do not create an empty database file
+    engine = sa.create_engine(url)
     enable_secure_delete(engine)
     return engine
 

@@ -1,46 +1,47 @@
-"""Delete conversations and drafts older than the retention period (the privacy notice
-promises 90 days). Run it daily, e.g. from cron: `make purge`.
+"""Retention: delete what is older than RETENTION_DAYS, on SQLite or PostgreSQL. Run it daily
+(e.g. from cron): `make purge`.
 
-Environment: RETENTION_DAYS (90), TRACKER_DB (SQLite file), DRAFTS_DIR.
-With the PostgreSQL tracker store, run the same DELETE there (see README).
+Removes conversations whose last event is older than the limit (every session of them),
+submitted drafts whose folder is older than that, the draft index entries of removed
+drafts, and every `.staging-*` folder (a draft half-written when the bot crashed). On
+SQLite, deleted rows are overwritten (secure_delete) and the file is rewritten (VACUUM);
+on PostgreSQL, VACUUM marks the space for reuse. Prints what it removed.
+
+Environment: RETENTION_DAYS (90); RASA_ENDPOINTS (bot/endpoints.yml) names the tracker
+store, with its own variables (TRACKER_DB for SQLite; DB_HOST, DB_PORT, DB_NAME, DB_USER,
+DB_PASSWORD for PostgreSQL with bot/endpoints.scaled.yml); DRAFTS_DIR.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finsam.draft import drafts_dir, is_reference  # noqa: E402
+from finsam import erasure  # noqa: E402
+from finsam.draft import drafts_dir  # noqa: E402
+from finsam.privacy import DEFAULT_RETENTION_DAYS  # noqa: E402
 
 
-def purge(tracker_db: Path, drafts: Path, retention_days: float, now: float | None = None) -> tuple[int, int]:
-    cutoff = (now or time.time()) - retention_days * 86400
-    conversations = 0
-    if tracker_db.exists():
-        with sqlite3.connect(tracker_db) as db:
-            stale = [row[0] for row in db.execute(
-                "select sender_id from events group by sender_id having max(timestamp) < ?", (cutoff,))]
-            db.executemany("delete from events where sender_id = ?", [(s,) for s in stale])
-            conversations = len(stale)
-    removed = 0
-    if drafts.exists():
-        for folder in drafts.iterdir():
-            if folder.is_dir() and is_reference(folder.name) and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder)
-                removed += 1
-    return conversations, removed
+def purge(tracker: erasure.TrackerLocation, drafts: Optional[Path], retention_days: float,
+          now: Optional[float] = None) -> erasure.ErasureReport:
+    """`tracker`: a SQLite file (Path), a database URL, or None (no stored conversations)."""
+    return erasure.purge(tracker, drafts, retention_days, now=now if now is not None else time.time())
 
 
 def main() -> None:
-    days = float(os.environ.get("RETENTION_DAYS", "90"))
-    tracker_db = Path(os.environ.get("TRACKER_DB", ".rasa/tracker.db"))
-    conversations, drafts = purge(tracker_db, drafts_dir(), days)
-    print(f"Gallrat: {conversations} samtal och {drafts} utkast äldre än {days:g} dagar.")
+    days = float(os.environ.get("RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    env = dict(os.environ)
+    env.setdefault("TRACKER_DB", str(Path(".rasa/tracker.db").resolve()))
+    url = erasure.tracker_url_from_endpoints(env=env)
+    report = purge(url, drafts_dir(), days)
+    store = "ingen samtalsdatabas" if url is None else url.render_as_string(hide_password=True)
+    print(f"Gallrat ({store}), äldre än {days:g} dagar: {len(report.conversations)} samtal "
+          f"({report.events} händelser), {len(report.drafts)} utkast, {report.index_entries} indexposter "
+          f"och {report.staging} tillfälliga mappar.")
 
 
 if __name__ == "__main__":

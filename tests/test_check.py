@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from conftest import ROOT
 
 
@@ -46,7 +47,7 @@ def test_with_no_good_version_yet_the_error_is_raised(knowledge_copy):
     from finsam.knowledge import get_knowledge
 
     (knowledge_copy / "messages.yml").write_text("kansli: [\n", encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(yaml.YAMLError):
         get_knowledge()
 
 
