@@ -3,21 +3,20 @@
 #   scripts/bot.sh serve        Rasa in the foreground; Ctrl-C stops both
 #   scripts/bot.sh start        both in the background (logs and pids in .run/)
 #   scripts/bot.sh stop         stop what `start` started
-# Rasa's HTTP API is only switched on when RASA_AUTH_TOKEN or RASA_JWT_SECRET is set.
+# Rasa's HTTP API is only switched on when RASA_AUTH_TOKEN or RASA_JWT_SECRET (or …_FILE) is
+# set. Secrets never go on a command line (`ps` shows those): scripts/rasa_run.py reads them
+# from the environment. RUN_DIR (default .run) holds logs and pids; RASA_MODEL picks a model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-RUN_DIR=.run
+RUN_DIR=${RUN_DIR:-.run}
 mkdir -p "$RUN_DIR" "$(dirname "$TRACKER_DB")"
+export RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}  # the REST channel asks for a token beyond loopback
 
-rasa_args=(run --model "$($PY scripts/rasa_model.py path)" --endpoints "${RASA_ENDPOINTS:-bot/endpoints.yml}"
-           --credentials bot/credentials.yml --interface "${RASA_INTERFACE:-127.0.0.1}"
+rasa_args=(run --model "${RASA_MODEL:-$($PY scripts/rasa_model.py path)}"
+           --endpoints "${RASA_ENDPOINTS:-bot/endpoints.yml}"
+           --credentials bot/credentials.yml --interface "$RASA_INTERFACE"
            --port "${RASA_PORT:-5005}")
-if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
-  rasa_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
-elif [ -n "${RASA_JWT_SECRET:-}" ]; then
-  rasa_args+=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
-fi
 if [ -n "${RASA_CORS:-}" ]; then rasa_args+=(--cors "$RASA_CORS"); fi
 
 wait_for() {  # url, seconds, what
@@ -48,15 +47,15 @@ case "${1:-serve}" in
     start_actions
     trap stop_all EXIT INT TERM
     echo "Action-servern kör på 127.0.0.1:${ACTION_SERVER_PORT:-5055}. Startar Rasa på port ${RASA_PORT:-5005} …"
-    $PY -m rasa "${rasa_args[@]}"
+    $PY scripts/rasa_run.py "${rasa_args[@]}"
     ;;
   start)
     stop_all
     start_actions
-    $PY -m rasa "${rasa_args[@]}" >"$RUN_DIR/rasa.log" 2>&1 &
+    $PY scripts/rasa_run.py "${rasa_args[@]}" >"$RUN_DIR/rasa.log" 2>&1 &
     echo $! >"$RUN_DIR/rasa.pid"
     echo "Startar Rasa (det tar upp till en minut) …"
-    wait_for "http://127.0.0.1:${RASA_PORT:-5005}/webhooks/rest/" 240 "Rasa"
+    wait_for "http://127.0.0.1:${RASA_PORT:-5005}/webhooks/rest/" "${RASA_START_SECONDS:-240}" "Rasa"
     ;;
   stop)
     stop_all
