@@ -1,7 +1,9 @@
 """Pre-review of a sketch against the förbund's criteria: whole words and lemmas, member parties."""
 import importlib.util
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,12 @@ def test_labelled_answers_use_only_sketch_slots():
         for sketch in data["sketches"]:
             assert set(sketch["answers"]) <= set(SKETCH_SLOTS), sketch["id"]
             assert re.match(r"^[th]\d\d-", sketch["id"])
+
+
+def test_a_broken_parties_file_keeps_the_last_good_list(knowledge_copy, caplog):
+    good = prereview.load_parties(knowledge_copy)
+    path = knowledge_copy / "parties.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  - id: [trasig\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))  # a new modification time
+    assert prereview.load_parties(knowledge_copy) == good
+    assert "parties.yml" in caplog.text
