@@ -129,8 +129,12 @@ def tracker_engine(location: TrackerLocation) -> Optional[sa.engine.Engine]:
     return engine
 
 
-def _has_events_table(engine: sa.engine.Engine) -> bool:
+def has_events_table(engine: sa.engine.Engine) -> bool:
+    """False before Rasa has stored anything (no `events` table yet)."""
     return sa.inspect(engine).has_table("events")
+
+
+_has_events_table = has_events_table  # the name kansli/erasure.py first used
 
 
 def delete_conversations(connection: sa.engine.Connection, sender_ids: Iterable[str]) -> int:
