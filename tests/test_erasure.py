@@ -212,3 +212,19 @@ def test_the_tracker_database_is_read_from_the_endpoints_files():
                                     {"DB_HOST": "db.local", "DB_PORT": "5432", "DB_NAME": "rasa", "DB_USER": "u"})
     assert (pg.drivername, pg.host, pg.port, pg.database, pg.username) == ("postgresql", "db.local", 5432, "rasa", "u")
     assert tracker_url_from_endpoints(ROOT / "bot/endpoints.test.yml", {}) is None
+
+
+def test_rasa_builds_the_erasing_store_from_the_endpoints_file(tmp_path, monkeypatch):
+    """Rasa falls back to an in-memory store (with only a warning) when a custom class fails to
+    load; make sure it really builds ours from bot/endpoints.yml."""
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from rasa_addons.tracker_store import ErasingSQLTrackerStore
+
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    config = read_endpoint_config(str(ROOT / "bot/endpoints.yml"), "tracker_store")
+    store = create_tracker_store(config, rasa_domain())
+    assert isinstance(store, ErasingSQLTrackerStore)
+    assert store.engine.url.database == str(tmp_path / "tracker.db")
