@@ -130,6 +130,7 @@ def parties_named(words: Sequence[Word], parties: dict, negation: Optional[dict]
 _NUMBER = re.compile(r"^\d{1,3}$")
 _RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$")
 _AGE_NOUN = re.compile(r"^(\d{1,3})-?aring(ar|arna|en)?$")      # 17-åringar
+_RANGE_NOUN = re.compile(r"^(\d{1,3})-(\d{1,3})-?aring(ar|arna)?$")  # 16-25-åringar
 _AGE_ADJECTIVE = re.compile(r"^(\d{1,3})-?ariga$")              # 18-åriga (ungdomar)
 
 
@@ -139,16 +140,22 @@ def ages_mentioned(words: Sequence[Word], ages: dict) -> List[int]:
     person_words = {fold(w) for w in ages.get("person_words", [])}
     after_year = [compile_term(t) for t in ages.get("after_year", [])]
     bounds = [compile_term(t) for t in ages.get("bounds", [])]
+    # "under 16 år" means at most 15, "över 64 år" at least 65.
+    below = {compile_term(t) for t in ages.get("below", [])}
+    above = {compile_term(t) for t in ages.get("above", [])}
     durations = [compile_term(t) for t in ages.get("duration_words", [])]
     small = int(ages.get("small_number", 12))
     found: List[int] = []
 
     def term_ending_at(terms, index) -> Optional[int]:
         """Start of a term that ends right before words[index], if any."""
+        return next((start for start, _ in _terms_ending_at(terms, index)), None)
+
+    def _terms_ending_at(terms, index):
         for start in range(max(0, index - 3), index):
-            if any(match_at(parts, words, start) == index for parts in terms):
-                return start
-        return None
+            for parts in terms:
+                if match_at(parts, words, start) == index:
+                    yield start, parts
 
     index = 0
     while index < len(words):
@@ -159,14 +166,18 @@ def ages_mentioned(words: Sequence[Word], ages: dict) -> List[int]:
         following = words[end].folded if end < len(words) else ""
         year = following in ("ar", "ars")
         start = index - 1 if index > 0 and words[index - 1].folded == "mellan" else index
-        bound = term_ending_at(bounds, start)
+        bound_term = next(_terms_ending_at(bounds, start), None)
+        bound = bound_term[0] if bound_term else None
+        if bound_term and len(numbers) == 1:
+            numbers = [numbers[0] - (bound_term[1] in below) + (bound_term[1] in above)]
         lead = bound if bound is not None else start
         window = {k for w in words[max(0, lead - 3):lead] for k in w.keys}
         duration = term_ending_at(durations, lead) is not None
         if kind == "noun" or (kind == "adjective" and following in person_words) or window & age_words \
                 or (year and any(match_at(t, words, end + 1) for t in after_year)):
             found += numbers
-        elif (year and (len(numbers) == 2 or bound is not None)) or (len(numbers) == 2 and window & person_words):
+        elif (year and (len(numbers) == 2 or bound is not None)) or \
+                ((len(numbers) == 2 or bound is not None) and window & person_words):
             if not duration and (max(numbers) >= small or window & person_words):
                 found += numbers
         index = end
@@ -176,6 +187,9 @@ def ages_mentioned(words: Sequence[Word], ages: dict) -> List[int]:
 def _numbers_at(words: Sequence[Word], index: int) -> Tuple[List[int], int, str]:
     """A number or a range starting at words[index]: (numbers, end index, kind)."""
     text = words[index].folded
+    match = _RANGE_NOUN.match(text)
+    if match:
+        return [int(match[1]), int(match[2])], index + 1, "noun"
     for pattern, kind in ((_AGE_NOUN, "noun"), (_AGE_ADJECTIVE, "adjective")):
         match = pattern.match(text)
         if match:

@@ -145,6 +145,12 @@ def test_parties_file_names_the_members_and_cites_the_sources(knowledge):
     ("sjukskrivna i 2-3 år", []),
     ("personer som har varit arbetslösa mer än 2 år, 30-64 år", []),
     ("projektet pågår 2 år", []),
+    ("barn under 16 år", [15]),           # under 16 means at most 15
+    ("personer över 64 år", [65]),
+    ("arbetslösa över 55 år", []),
+    ("16-25-åringar", []),
+    ("15-åringar och 16-åringar", [15]),
+    ("Unga vuxna (18–29)", []),
 ])
 def test_ages_are_told_from_durations(text, outside):
     assert ages_outside(text, 16, 64) == outside
