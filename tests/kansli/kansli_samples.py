@@ -66,6 +66,6 @@ def populate(root: Path) -> Dict[str, str]:
     assert draft["version"] == 2, draft
     stored, _ = write(root, "conv-xss", answers(title="Skript" + XSS, background=XSS, contact_name="Elak " + XSS,
                                                 email="elak@example.se", parties="Parter " + XSS),
-                      start + timedelta(days=6))
+                      start - timedelta(days=2))
     refs["xss"] = stored.reference
     return refs
