@@ -6,7 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
 from test_actions import COMPLETE
+from test_draft import sketch_answers
 
 from finsam import mailer
 from finsam.draft import DraftStore
@@ -130,3 +133,16 @@ def test_a_new_version_says_so_and_names_what_changed(smtp_server, tmp_path, kno
     attachment = next(part for part in message.walk() if part.get_filename())
     assert attachment.get_filename() == f"idéskiss-{first.reference}-v2.docx"
     assert attachment.get_payload(decode=True) == second.docx.read_bytes()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=sketch_answers)
+def test_any_text_gives_a_mail_that_can_be_sent(tmp_path_factory, knowledge, answers):
+    stored, draft = DraftStore(tmp_path_factory.mktemp("fuzz-mail")).submit("fuzz", answers, knowledge.idea_sketch, [])
+    settings_ = mailer.settings_from_env({"SMTP_HOST": "x", "KANSLI_EMAIL": "kansli@example.se"})
+    raw = mailer.build_message(settings_, stored, draft).as_bytes()  # what smtplib sends
+    _, _, plain, html = parts(raw)
+    assert draft["questions"][1]["heading"] in plain
+    for question in draft["questions"]:
+        for line in (question["answer"] or "").split("\n"):
+            assert line in plain and str(escape(line)) in html
