@@ -467,10 +467,11 @@ def test_echoed_user_text_is_no_markdown_link_in_teams(bot, fake):
 
     reply = say("jag har en idé")
     reply = say(title)
-    for _ in range(25):
+    for turn in range(25):
         if "Här är din idéskiss" in reply:
             break
-        reply = say("anna@example.se" if "e-post" in reply else "vet inte")
+        # Alternate: the form ignores the same message sent twice within a few seconds.
+        reply = say("anna@example.se" if "e-post" in reply else ("vet inte", "hoppa över")[turn % 2])
     assert "Här är din idéskiss" in reply
     assert "länk" in reply and "](http" not in reply.replace("\\]", "")
     assert "\\*\\*fet\\*\\*" in reply and "\\[länk\\]" in reply  # shown as typed, not bold or a link
@@ -922,3 +923,37 @@ def test_teams_package_needs_the_bot_id(tmp_path):
                             env={"PATH": ""}, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0 and "MICROSOFT_APP_ID saknas" in result.stderr
     assert not (tmp_path / "finsam-teams.zip").exists()
+
+
+def test_the_sketch_is_recognised_in_a_team_channel_before_rasa_runs_it():
+    class Tracker:
+        def __init__(self, loop):
+            self.active_loop_name = loop
+
+    class Store:
+        def __init__(self, loop=None):
+            self.loop = loop
+
+        async def retrieve(self, sender_id):
+            return Tracker(self.loop)
+
+    class Agent:
+        def __init__(self, intent, loop=None):
+            self.intent, self.tracker_store = intent, Store(loop)
+
+        async def parse_message(self, text):
+            return {"intent": {"name": self.intent}}
+
+    channel = TeamsInput(TeamsSettings(app_id=APP_ID, app_password=APP_PASSWORD))
+
+    def would(text, agent):
+        return run(channel._would_run_sketch(text, "teams-x", agent))
+
+    assert would("jag har en idé", Agent("start_sketch"))
+    assert would("Anna Svensson", Agent("out_of_scope", loop="idea_sketch_form"))  # a form already running
+    assert would("/start_sketch", None) and would('/edit_answer{"sketch_field": "title"}', None)
+    assert not would("Vem kan söka medel?", Agent("ask_who_can_apply"))
+    assert not would("Vem kan söka medel?", None)
+    assert teams.is_personal({"conversation": {"conversationType": "personal"}})
+    assert not teams.is_personal({"conversation": {"conversationType": "channel"}})
+    assert not teams.is_personal({"conversation": {"conversationType": "groupChat"}})
