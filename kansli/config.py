@@ -20,9 +20,7 @@ def database_url(env: Mapping[str, str] = os.environ) -> str:
     url = env.get("KANSLI_DATABASE_URL")
     if url:
         return url
-    folder = data_dir(env)
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'kansli.db'}"
+    return f"sqlite:///{data_dir(env) / 'kansli.db'}"
 
 
 def tracker_url(env: Mapping[str, str] = os.environ) -> Optional[str]:

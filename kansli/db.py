@@ -26,6 +26,9 @@ def engine_for(url: str) -> Engine:
     with _lock:
         if url not in _engines:
             if url.startswith("sqlite"):
+                path = url.split("///", 1)[-1]
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, future=True, connect_args={"timeout": 15, "check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
