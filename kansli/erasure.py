@@ -42,7 +42,7 @@ def tracker_location(url: Optional[str]):
 
 def _erase_conversations(tracker, needles: List[str]) -> int:
     engine = bot_erasure.tracker_engine(tracker)
-    if engine is None or not bot_erasure._has_events_table(engine):
+    if engine is None or not bot_erasure.has_events_table(engine):
         return 0
     with engine.begin() as connection:
         senders = sorted({s for needle in needles for s in bot_erasure.senders_mentioning(connection, needle)})
