@@ -1,6 +1,6 @@
 """Command line of the kansli workspace (make kansli-user, make demo).
 
-  python -m kansli.cli add-user [USERNAME] [--name "Förnamn Efternamn"] [--sso-only]
+  python -m kansli.cli add-user [USERNAME] [--name "Förnamn Efternamn"] [--sso-only | --password-stdin]
   python -m kansli.cli demo-user      # first run only: account "demo" with a random password, printed once
   python -m kansli.cli migrate | import
 """
@@ -42,9 +42,18 @@ def add_user(args, url: str) -> int:
         print("Inget användarnamn angivet.", file=sys.stderr)
         return 2
     name = args.name or input(f"Namn som visas [{username}]: ").strip() or username
-    password = None if args.sso_only else _password()
-    with session_scope(url) as session:
-        create_user(session, username, name, password)
+    if args.sso_only:
+        password = None
+    elif args.password_stdin:  # for scripts: the password never appears on a command line
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = _password()
+    try:
+        with session_scope(url) as session:
+            create_user(session, username, name, password)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     print(f"Kontot {username} är klart." + (" Inloggning bara via Microsoft." if args.sso_only else ""))
     return 0
 
@@ -67,6 +76,7 @@ def main(argv=None) -> int:
     user.add_argument("username", nargs="?")
     user.add_argument("--name")
     user.add_argument("--sso-only", action="store_true", help="inget lösenord: bara inloggning via Microsoft")
+    user.add_argument("--password-stdin", action="store_true", help="läs lösenordet från standard in")
     commands.add_parser("demo-user", help="demokonto med slumpat lösenord (första gången)")
     commands.add_parser("migrate", help="uppdatera databasschemat")
     commands.add_parser("import", help="läs in nya utkast från DRAFTS_DIR")

@@ -122,11 +122,11 @@ class KansliServer:
                 self.process.kill()
 
 
-def cli(env: dict, *args: str) -> str:
+def cli(env: dict, *args: str, stdin: str = "", returncode: int = 0) -> str:
     result = subprocess.run([sys.executable, "-m", "kansli.cli", *args], cwd=ROOT, env={**os.environ, **env,
-                            "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, input="", timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+                            "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, input=stdin, timeout=120)
+    assert result.returncode == returncode, result.stderr
+    return result.stdout + result.stderr
 
 
 class Mailbox:

@@ -9,6 +9,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from conftest import ROOT
 from itsdangerous import TimestampSigner
 from kansli_fixtures import AXE, KansliServer, PostgresSchema, browser, browser_db_url, cli, mailbox  # noqa: F401
-from kansli_samples import XSS, populate
+from kansli_samples import XSS, answers, populate, write
 from sqlalchemy import create_engine, func, insert, select
 
 from finsam.erasure import EVENTS
@@ -414,6 +415,27 @@ def test_erasing_one_draft(site, new_page):
     assert not (site.drafts / ref).exists()
     page.goto(f"{site.url}/utkast/{ref}")
     assert "Utkastet finns inte" in page.locator("[role=alert]").inner_text()
+
+
+def test_make_kansli_user_creates_an_account_that_can_log_in(site, new_page):
+    env = {"KANSLI_DATABASE_URL": site.db_url}
+    assert "minst 12 tecken" in cli(env, "add-user", "ny@finsam-blekinge.example", "--name", "Ny Person",
+                                    "--password-stdin", stdin="kort\n", returncode=2)
+    out = cli(env, "add-user", "ny@finsam-blekinge.example", "--name", "Ny Person", "--password-stdin",
+              stdin="ett nytt långt lösenord\n")
+    assert "Kontot ny@finsam-blekinge.example är klart." in out
+    page = login(new_page(), site, "ny@finsam-blekinge.example", "ett nytt långt lösenord")
+    assert page.locator(".who").inner_text() == "Inloggad: Ny Person"
+
+
+def test_a_draft_written_while_the_workspace_runs_shows_up_when_the_inbox_opens(site, new_page):
+    page = login(new_page(), site)
+    before = rows(page).count()
+    stored, _ = write(site.drafts, "conv-ny", answers(title="Helt ny idé om friskvård", email="ny@example.se"),
+                      datetime.now(timezone.utc))
+    page.goto(f"{site.url}/inkorg")
+    assert rows(page).count() == before + 1 and rows(page).first.locator("a").inner_text() == \
+        "Helt ny idé om friskvård"
 
 
 def test_demo_account_gets_a_random_password_once(site, new_page):

@@ -48,6 +48,14 @@ def test_migrations_create_every_table_and_run_twice(db_url):  # noqa: F811
             "kansli_settings", "kansli_login_throttle", "alembic_version"} <= tables
 
 
+def test_the_models_and_the_migrations_agree(db_url):  # noqa: F811
+    from alembic import command
+
+    from kansli.db import alembic_config
+
+    command.check(alembic_config(db_url))  # raises when autogenerate would find a difference
+
+
 def test_import_records_every_draft_once_with_its_version_chain(db_url, drafts):  # noqa: F811
     root, refs = drafts
     assert records.import_drafts(db_url, root) == len(PEOPLE) + 2  # 4 people, Anna's v2, the HTML one
