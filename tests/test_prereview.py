@@ -186,8 +186,8 @@ def test_the_labelled_set_is_large_enough_and_covers_every_rule(knowledge):
         assert len(with_it) >= 5 and len(without) >= 5, check["id"]
 
 
-# Held-out figures are lower (two rules at 0.80 precision when written); the floor guards
-# against regressions without tuning on the held-out set.
+# The held-out set is not tuned on; its figures are lower (evaluation_plan and needs_analysis
+# 0.86 precision), so its floor is 0.8 per rule, a guard against regressions.
 FLOORS = {"tuning": 0.9, "heldout": 0.8}
 
 
