@@ -30,8 +30,8 @@ case "${1:-serve}" in
     pid=$!
     echo $pid >"$RUN_DIR/kansli.pid"
     if [ -n "${2:-}" ]; then  # follow the caller: stop with it
-      (while kill -0 "$2" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 2; done; kill "$pid" 2>/dev/null || true) \
-        >/dev/null 2>&1 &
+      (while kill -0 "$2" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 2; done
+       kill "$pid" 2>/dev/null || true; rm -f "$RUN_DIR/kansli.pid") >/dev/null 2>&1 &
     fi
     deadline=$((SECONDS + 60))
     until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/login" 2>/dev/null; do
