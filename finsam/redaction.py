@@ -63,7 +63,7 @@ _PNR = re.compile(
     r"(?!\d|[-/.]\d{1,2}[-/.]\d)"
 )
 # Words after which a 10-digit run is a personnummer even when its check digit is wrong.
-_CONTEXT = re.compile(r"(person|samordnings|p|s)[- ]?(nummer|nr|nr\.)\s*[:.]?\s*-?\s*$", re.IGNORECASE)
+_CONTEXT = re.compile(r"\b(person|samordnings|p|s)[- ]?(nummer|nr|nr\.)\s*[:.]?\s*-?\s*$", re.IGNORECASE)
 
 
 def normalise(text: str) -> Tuple[str, List[int]]:

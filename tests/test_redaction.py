@@ -42,6 +42,7 @@ KEPT = [
     "19000229-1234",               # 1900 was no leap year
     "271 81 KARLSKRONA", "2021-01-01 - 2023-12-31", "20210101\u201320231231",
     "Dnr 2020/123456", "kl. 10.30-12.00", "1 234 567 890",
+    "Arbetsförmedlingens nr 0701234567",  # "…s nr" is no personnummer word
 ]
 
 
