@@ -118,5 +118,7 @@ def main() -> None:
     if not settings.secure_cookies:
         logger.warning("KANSLI_SECURE_COOKIES=0: session cookies are sent over plain http (local development only)")
     # ws="none": no websockets here (and Rasa pins an older websockets than uvicorn expects).
+    # No access log: search terms (names) would end up in it; kansli_audit records who did what.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False, ws="none",
+                access_log=False,
                 server_header=False, log_level="info")

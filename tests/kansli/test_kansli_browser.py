@@ -187,6 +187,7 @@ def test_inbox_lists_drafts_newest_first_with_filters_and_search(site, new_page)
     page.fill("#q", "RONNEBY")  # searched in the title and text, case-insensitively
     page.click("form.filters button")
     assert rows(page).count() == 1 and "Hälsolotsar i Ronneby" in rows(page).inner_text()
+    assert "RONNEBY" not in site.log.read_text()  # no access log with search terms in it
     page.fill("#q", "deltagarenkät")  # a word only in an answer (Anna's version 2)
     page.click("form.filters button")
     assert rows(page).count() == 1 and "Gemensam väg" in rows(page).inner_text()
