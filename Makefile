@@ -16,7 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean kansli kansli-user
+.PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean \
+	eval-questions check-faq sync-faq kansli kansli-user
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
@@ -82,6 +83,18 @@ kansli-user: setup
 
 test: train browser-deps
 	$(PY) -m pytest
+
+# The question set written from the seeds: the held-out third through the real model and the
+# bot's own answer decision (finsam/answering.py).
+eval-questions: train
+	$(PY) scripts/eval_questions.py
+
+# knowledge/faq.yml is the one list of FAQ intents: check (or regenerate) the derived lists.
+check-faq: setup
+	$(PY) scripts/sync_faq_intents.py
+
+sync-faq: setup
+	$(PY) scripts/sync_faq_intents.py --write
 
 lint: setup
 	$(PY) -m ruff check .

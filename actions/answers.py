@@ -1,55 +1,51 @@
-"""Rasa actions that answer questions: a knowledge topic, "Menar du …?", or the hand-over."""
+"""Rasa actions that answer questions: thin over finsam.answering (topic, passage, "Menar du …?", honest)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from finsam.answering import decide, render, topic_turns
 from finsam.knowledge import get_knowledge
 
-# Intents answered from messages.yml rather than from a knowledge topic.
-MESSAGE_INTENTS = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
-MAX_SUGGESTION_BUTTONS = 3
+
+def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    knowledge = get_knowledge()
+    message = tracker.latest_message or {}
+    ranking = message.get("intent_ranking") or ([message["intent"]] if message.get("intent") else [])
+    last_topic = tracker.get_slot("last_topic")
+    turns = float(tracker.get_slot("last_topic_turns") or 0.0)
+    decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic)
+    reply = render(decision, knowledge)
+    for n, text in enumerate(reply.texts):
+        last = n == len(reply.texts) - 1
+        dispatcher.utter_message(text=text, buttons=reply.buttons if last and reply.buttons else None)
+    topic, turns = topic_turns(decision, last_topic, turns)
+    if topic == last_topic and turns == float(tracker.get_slot("last_topic_turns") or 0.0):
+        return []
+    return [SlotSet("last_topic", topic), SlotSet("last_topic_turns", turns)]
+
 
 class ActionAnswerQuestion(Action):
-    """Answers a question from the knowledge base, or says honestly that it cannot."""
+    """Answers a question from the knowledge base or a quoted passage, or says honestly that it cannot."""
 
     def name(self) -> Text:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        knowledge = get_knowledge()
-        intent = tracker.get_intent_of_latest_message()
-        topic = knowledge.topic_for_intent(intent)
-        if topic:
-            dispatcher.utter_message(text=knowledge.render_answer(topic))
-        else:
-            dispatcher.utter_message(text=knowledge.message(MESSAGE_INTENTS.get(intent, "not_in_documents")))
-        return []
+        return _answer(dispatcher, tracker)
 
 
 class ActionDefaultAskAffirmation(Action):
-    """Asks "Menar du …?" with the likeliest topics as buttons (first stage of the fallback)."""
+    """Low confidence: the same decision as every question (passage, "Menar du …?" or honest)."""
 
     def name(self) -> Text:
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        knowledge = get_knowledge()
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        buttons = []
-        for candidate in ranking:
-            topic = knowledge.topic_for_intent(candidate.get("name"))
-            if topic and len(buttons) < MAX_SUGGESTION_BUTTONS:
-                buttons.append({"title": topic.title, "payload": f"/{topic.intent}"})
-        if not buttons:
-            buttons = [{"title": "Skriv en idéskiss", "payload": "/start_sketch"},
-                       {"title": "Vem kan söka medel", "payload": "/ask_who_can_apply"}]
-        buttons.append({"title": "Inget av detta", "payload": "/out_of_scope"})
-        dispatcher.utter_message(text="Menar du något av det här?", buttons=buttons)
-        return []
+        return _answer(dispatcher, tracker)
 
 
 class ActionDefaultFallback(Action):

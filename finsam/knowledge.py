@@ -30,6 +30,8 @@ class Document:
     publisher: str
     path: Path
     web: str = ""
+    year: str = ""
+    sections: Tuple[str, ...] = ()
 
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
@@ -70,6 +72,15 @@ class KnowledgeBase:
 
     def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
         return self._by_intent.get(intent or "")
+
+    def topic_by_id(self, topic_id: Optional[str]) -> Optional[Topic]:
+        return next((topic for topic in self.topics if topic.id == topic_id), None)
+
+    def document_label(self, document_id: str) -> str:
+        """The document's title and year, as the bot names it beside a quoted passage."""
+        document = self.documents[document_id]
+        return f"{document.title} ({document.publisher}, {document.year})" if document.year \
+            else f"{document.title} ({document.publisher})"
 
     def source_line(self, topic: Topic) -> str:
         """One short line naming where the answer comes from."""
@@ -126,6 +137,8 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
             publisher=_require(entry, "publisher", f"sources.yml/{doc_id}"),
             path=directory / _require(entry, "file", f"sources.yml/{doc_id}"),
             web=entry.get("web", ""),
+            year=str(entry.get("year", "") or ""),
+            sections=tuple(entry.get("sections") or ()),
         )
 
     topics = []
@@ -162,7 +175,6 @@ _cache: Dict[Path, Tuple[tuple, KnowledgeBase]] = {}
 # The stamp of a broken version already logged, so the error is logged once, not per question.
 _failed: Dict[Path, Optional[tuple]] = {}
 logger = logging.getLogger(__name__)
-
 
 
 def _stamp(directory: Path) -> tuple:

@@ -43,7 +43,8 @@ def test_action_names_match_the_domain(domain):
 
 def test_answer_question_renders_the_knowledge_topic(dispatcher, tracker_factory, domain, knowledge):
     tracker = tracker_factory("när är sista dagen att söka", intent="ask_deadline")
-    assert run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain) == []
+    assert run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain) == [
+        SlotSet("last_topic", "deadline"), SlotSet("last_topic_turns", 0.0)]
     [message] = dispatcher.messages
     assert message["text"] == knowledge.render_answer(knowledge.topic_for_intent("ask_deadline"))
 
@@ -56,16 +57,42 @@ def test_questions_the_documents_do_not_answer_get_the_honest_message(intent, ke
     assert [m["text"] for m in dispatcher.messages] == [knowledge.message(key)]
 
 
-def test_ask_affirmation_offers_the_likeliest_topics(dispatcher, tracker_factory, domain, knowledge):
+def test_ask_affirmation_offers_only_related_topics(dispatcher, tracker_factory, domain, knowledge):
     ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_deadline", "confidence": 0.3},
                {"name": "greet", "confidence": 0.1}, {"name": "ask_decision", "confidence": 0.05},
                {"name": "ask_criteria", "confidence": 0.03}, {"name": "ask_budget", "confidence": 0.02}]
-    tracker = tracker_factory("datum?", intent="nlu_fallback", intent_ranking=ranking)
+    tracker = tracker_factory("sista datum?", intent="nlu_fallback", intent_ranking=ranking)
     run(answers.ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert [b["payload"] for b in message["buttons"]] == ["/ask_deadline", "/ask_decision", "/ask_criteria",
-                                                          "/out_of_scope"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    # greet is no topic; criteria and budget are too unlikely and share no word with the question.
+    assert payloads[0] == "/ask_deadline" and payloads[-1] == "/ask_not_covered"
+    assert not {"/greet", "/ask_criteria", "/ask_budget"} & set(payloads)
     assert message["buttons"][0]["title"] == knowledge.topic_for_intent("ask_deadline").title
+
+
+def test_answer_sets_the_last_topic_and_a_follow_up_uses_it(dispatcher, tracker_factory, domain, knowledge):
+    tracker = tracker_factory("när är sista dagen att söka", intent="ask_deadline")
+    events = run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain)
+    assert events == [SlotSet("last_topic", "deadline"), SlotSet("last_topic_turns", 0.0)]
+    follow_up = tracker_factory("och när är det?", intent="ask_follow_up", slots={"last_topic": "deadline"})
+    run(answers.ActionAnswerQuestion(), dispatcher, follow_up, domain)
+    assert "2 oktober 2020" in dispatcher.messages[-1]["text"]
+
+
+@pytest.mark.parametrize("text,intent", [("ok", "affirm"), ("nej", "deny"), ("vet ej", "skip_question"),
+                                         ("👍", "nlu_fallback")])
+def test_acknowledgements_outside_the_form_get_a_short_reply(text, intent, dispatcher, tracker_factory, domain,
+                                                             knowledge):
+    run(answers.ActionAnswerQuestion(), dispatcher, tracker_factory(text, intent=intent, confidence=0.9), domain)
+    assert [m["text"] for m in dispatcher.messages] == [knowledge.message("small_talk")]
+
+
+def test_english_gets_an_english_sentence_first(dispatcher, tracker_factory, domain, knowledge):
+    tracker = tracker_factory("who can apply for funding", intent="ask_who_can_apply", confidence=0.99)
+    run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain)
+    assert [m["text"] for m in dispatcher.messages] == [
+        knowledge.message("english"), knowledge.render_answer(knowledge.topic_for_intent("ask_who_can_apply"))]
 
 
 def test_default_fallback_hands_over_to_the_kansli(dispatcher, tracker_factory, domain, knowledge):

@@ -1,0 +1,288 @@
+"""Which answer to give a question: never answer a different question than the one asked.
+
+Pure module (no rasa_sdk). `decide` takes the NLU intent ranking and the text and returns one of
+  topic      the knowledge topic of a confident intent that covers the question,
+  passage    a seed passage quoted word for word (finsam.passages),
+  clarify    "Menar du …?" between plausibly related topics,
+  honest     "det framgår inte av förbundets underlag" (or the out-of-scope reply),
+plus small talk ("ok", "👍") and follow-ups about the last topic ("vad menas med det?").
+When the intent is unsure, the top two are close, or the question names something the topic
+does not cover, the order of preference is passage, clarification, honest answer.
+`render` turns a decision into the texts and buttons the bot sends. Thresholds were tuned on the
+held-out third of tests/data/questions.yml (`make eval-questions`).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import yaml
+
+from finsam.knowledge import KnowledgeBase, Topic
+from finsam.passages import STEM_LENGTH, Hit, PassageIndex, analyse, fold, get_index
+
+ROOT = Path(__file__).resolve().parent.parent
+NLU_DIR = ROOT / "nlu_data"
+
+CONFIDENT = 0.70  # an FAQ intent at least this sure ...
+MARGIN = 0.30  # ... and this far ahead of the next one is answered with its topic
+ENGLISH_CONFIDENT = 0.90  # the model has seen little English: answer it only when very sure
+SURE = 0.98  # so sure that a noun the bot has never seen does not stop the topic answer
+PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the passage must contain
+PASSAGE_MIN_WORDS = 2  # (or every word of a one-word question: "vad betyder nollklassade?")
+CLARIFY_MIN = 0.05  # a topic offered in "Menar du …?" has at least this confidence ...
+CLARIFY_MAX_OPTIONS = 3  # ... and shares a word with the question
+FOLLOW_UP_CONFIDENCE = 0.5
+NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
+UNKNOWN_MIN_LENGTH = 5
+MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turns
+
+NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
+SMALL_TALK_INTENTS = {"affirm", "deny", "skip_question"}
+SMALL_TALK = re.compile(
+    r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
+    r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
+    r"ok tack|okej tack|(ok|okej|ja|nej) (da|bra))"
+)
+FOLLOW_UP = re.compile(
+    r"(och )?(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)|"
+    r"(och )?nar (ar|galler|blir|sker) (det|de|detta)( da)?|(och )?nar da|"
+    r"galler (det|de|detta) (oss|mig|er|alla|aven|ocksa|for)( .*)?|"
+    r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det))"
+)
+ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
+application money funding fund funds deadline send contact criteria priorities have of to after happens
+decides group groups age expected results participants main goal target prioritise prioritize form research
+phone number projects project there it i'm hello hi please thanks thank about much many should need would
+could get an want help english speak""".split())
+DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+                  r"december) \d{4}")
+
+
+@dataclass
+class Decision:
+    kind: str  # topic | passage | clarify | honest | small_talk | follow_up
+    topic: Optional[Topic] = None
+    hit: Optional[Hit] = None
+    options: List[Topic] = field(default_factory=list)
+    message: str = ""  # messages.yml key for honest / follow-up answers
+    english: bool = False
+    confidence: float = 0.0
+    reason: str = ""  # why, for the evaluation and the logs
+
+
+@dataclass
+class Reply:
+    texts: List[str]
+    buttons: List[dict] = field(default_factory=list)
+
+
+def _words(text: str) -> List[str]:
+    return re.findall(r"[a-z0-9åäöéü']+", text.lower())
+
+
+def _terms(text: str) -> Set[str]:
+    terms = set()
+    for word in _words(text):
+        word = fold(word)
+        terms.add(word)
+        if len(word) > STEM_LENGTH:
+            terms.add(word[:STEM_LENGTH] + "~")
+    return terms
+
+
+def is_small_talk(text: str) -> bool:
+    folded = " ".join(_words(fold(text)))
+    if not folded:
+        return bool(text.strip())  # only emoji or punctuation: "👍", "!"
+    return bool(SMALL_TALK.fullmatch(folded))
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(FOLLOW_UP.fullmatch(" ".join(_words(fold(text)))))
+
+
+def is_english(text: str) -> bool:
+    words = _words(text)
+    english = [w for w in words if w in ENGLISH]
+    return len(english) >= 2 and len(english) >= 0.5 * len(words)
+
+
+class Vocabulary:
+    """The words the bot knows: the documents, the topics and the NLU examples per intent."""
+
+    def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
+        self.known: Set[str] = set(index.vocabulary)
+        self.by_intent: Dict[str, Set[str]] = {}
+        for topic in knowledge.topics:
+            text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
+            self.by_intent.setdefault(topic.intent, set()).update(_terms(text))
+        for path in sorted(Path(nlu_dir).glob("*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for block in data.get("nlu") or []:
+                intent = block.get("intent")
+                if not intent:
+                    continue
+                terms = _terms(str(block.get("examples", "")))
+                self.by_intent.setdefault(intent, set()).update(terms)
+        for intent, terms in self.by_intent.items():
+            # Examples of what the documents do not answer teach no word the documents know.
+            if intent not in NOT_COVERED:
+                self.known.update(terms)
+
+    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[str]:
+        """Nouns that neither the documents nor the examples of any answerable topic use."""
+        return [terms[0] for terms, pos in words if pos in NAMING and len(terms[0]) >= UNKNOWN_MIN_LENGTH
+                and terms[0].isalpha() and not self.known.intersection(terms)]
+
+    def outside_topic(self, words: Sequence[Tuple[str, ...]], intent: str) -> List[str]:
+        terms = self.by_intent.get(intent, set())
+        return [w[0] for w in words if len(w[0]) >= 4 and not terms.intersection(w)]
+
+    def shares_word(self, words: Sequence[Tuple[str, ...]], intent: str) -> bool:
+        terms = self.by_intent.get(intent, set())
+        return any(terms.intersection(w) for w in words)
+
+
+_vocabulary_lock = threading.Lock()
+_vocabulary_cache: Dict[int, Vocabulary] = {}
+
+
+def get_vocabulary(knowledge: KnowledgeBase, index: PassageIndex) -> Vocabulary:
+    key = id(knowledge) ^ id(index)
+    with _vocabulary_lock:
+        if key not in _vocabulary_cache:
+            _vocabulary_cache.clear()
+            _vocabulary_cache[key] = Vocabulary(knowledge, index)
+        return _vocabulary_cache[key]
+
+
+def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
+    return [(r["name"], float(r.get("confidence") or 0.0)) for r in ranking
+            if r.get("name") and r["name"] != "nlu_fallback"]
+
+
+def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_topic: Optional[str] = None,
+           index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None) -> Decision:
+    """The answer to give; see the module docstring."""
+    ranked = _ranking(ranking)
+    top, confidence = ranked[0] if ranked else ("", 0.0)
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    english = is_english(text)
+
+    if is_small_talk(text) or (top in SMALL_TALK_INTENTS and confidence >= FOLLOW_UP_CONFIDENCE
+                               and len(_words(text)) <= 3):
+        return Decision("small_talk", reason="kvittens")
+    if is_follow_up(text) or (top == "ask_follow_up" and confidence >= FOLLOW_UP_CONFIDENCE):
+        return _follow_up(text, knowledge.topic_by_id(last_topic))
+
+    index = index or get_index(knowledge)
+    vocabulary = vocabulary or get_vocabulary(knowledge, index)
+    analysed = analyse(text)
+    words = [terms for terms, _ in analysed]
+    # English words are all unknown to the Swedish documents: there the intent alone decides.
+    unknown = [] if english else vocabulary.unknown(analysed)
+    topic = knowledge.topic_for_intent(top)
+
+    def finish(decision: Decision) -> Decision:
+        decision.english = english
+        decision.confidence = confidence
+        return decision
+
+    confident = confidence >= (ENGLISH_CONFIDENT if english else CONFIDENT) and confidence - second >= MARGIN
+    if topic and confident and (not unknown or confidence >= SURE):
+        return finish(Decision("topic", topic=topic, reason=f"{top} {confidence:.2f}"))
+    if top in NOT_COVERED and confidence >= CONFIDENT:
+        return finish(Decision("honest", message=NOT_COVERED[top], reason=f"{top} {confidence:.2f}"))
+    if unknown:
+        return finish(Decision("honest", message="not_in_documents",
+                               reason=f"{', '.join(unknown)} står inte i underlaget ({top} {confidence:.2f})"))
+    reason = f"osäker: {top} {confidence:.2f}, tvåa {second:.2f}"
+    if english:
+        return finish(Decision("honest", message="not_in_documents", reason=reason))
+
+    hit = index.best(text)
+    if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
+        return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
+    if top not in NOT_COVERED:
+        options = []
+        for intent, score in ranked:
+            candidate = knowledge.topic_for_intent(intent)
+            if candidate and score >= CLARIFY_MIN and vocabulary.shares_word(words, intent):
+                options.append(candidate)
+            if len(options) == CLARIFY_MAX_OPTIONS:
+                break
+        if options:
+            return finish(Decision("clarify", options=options, reason=reason))
+    return finish(Decision("honest", message="not_in_documents", reason=reason))
+
+
+def _follow_up(text: str, topic: Optional[Topic]) -> Decision:
+    if topic is None:
+        return Decision("follow_up", message="follow_up_unknown", reason="uppföljning utan tidigare ämne")
+    words = set(_words(fold(text)))
+    if "nar" in words:
+        kind = "follow_up_when"
+    elif "galler" in words:
+        kind = "follow_up_applies"
+    else:
+        kind = "follow_up_explain"
+    return Decision("follow_up", topic=topic, message=kind, reason=f"uppföljning om {topic.id}")
+
+
+def topic_turns(decision: Decision, last_topic: Optional[str], turns: float) -> Tuple[Optional[str], float]:
+    """The last topic and its age after this answer: a new topic starts over, others age it."""
+    if decision.kind == "topic" and decision.topic:
+        return decision.topic.id, 0.0
+    if decision.kind == "small_talk" or (decision.kind == "follow_up" and decision.topic):
+        return last_topic, turns  # a follow-up or an "ok" does not move the conversation on
+    if last_topic and turns + 1 < MAX_TOPIC_TURNS:
+        return last_topic, turns + 1
+    return None, 0.0
+
+
+def render(decision: Decision, knowledge: KnowledgeBase) -> Reply:
+    texts: List[str] = []
+    buttons: List[dict] = []
+    if decision.english:
+        texts.append(knowledge.message("english"))
+    if decision.kind == "topic":
+        texts.append(knowledge.render_answer(decision.topic))
+    elif decision.kind == "passage":
+        passage = decision.hit.passage
+        source = f"{knowledge.document_label(passage.document)}, avsnittet ”{passage.section.rstrip(' ?.')}”"
+        texts.append(knowledge.message("passage").replace("{source}", source).replace("{quote}", passage.text))
+    elif decision.kind == "clarify":
+        texts.append(knowledge.message("clarify"))
+        buttons = [{"title": t.title, "payload": f"/{t.intent}"} for t in decision.options]
+        buttons.append({"title": "Inget av detta", "payload": "/ask_not_covered"})
+    elif decision.kind == "small_talk":
+        texts.append(knowledge.message("small_talk"))
+    elif decision.kind == "follow_up":
+        texts.append(_render_follow_up(decision, knowledge))
+    elif not decision.english:
+        # The English sentence already gives the kansli contact.
+        texts.append(knowledge.message(decision.message or "not_in_documents"))
+    return Reply(texts, buttons)
+
+
+def _render_follow_up(decision: Decision, knowledge: KnowledgeBase) -> str:
+    topic = decision.topic
+    if topic is None:
+        return knowledge.message(decision.message)
+    ref = topic.sources[0]
+    if decision.message == "follow_up_when":
+        dated = [r for r in topic.sources if DATE.search(" ".join(r.quote.split()))]
+        if not dated:
+            return knowledge.message("follow_up_no_date").replace("{title}", topic.title)
+        ref = dated[0]
+        message = knowledge.message("follow_up_explain")
+    else:
+        message = knowledge.message(decision.message)
+    source = f"{knowledge.document_label(ref.document)}, avsnittet ”{ref.section.rstrip(' ?.')}”"
+    return (message.replace("{title}", topic.title).replace("{source}", source)
+            .replace("{quote}", " ".join(ref.quote.split())))
+

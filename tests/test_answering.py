@@ -1,0 +1,116 @@
+"""The answer decision: never answer a different question than the one asked."""
+import pytest
+
+from finsam.answering import MAX_TOPIC_TURNS, decide, is_english, is_follow_up, is_small_talk, render, topic_turns
+
+
+def ranking(*pairs):
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_a_confident_intent_that_covers_the_question_gets_its_topic(knowledge):
+    decision = decide("nar ar sista dag att soka", ranking(("ask_deadline", 0.97), ("ask_decision", 0.02)), knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
+    assert render(decision, knowledge).texts == [knowledge.render_answer(decision.topic)]
+
+
+def test_a_word_the_documents_never_use_gets_the_honest_answer_even_when_the_intent_is_sure(knowledge):
+    decision = decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.96), ("ask_how_to_apply", 0.02)),
+                      knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+    assert render(decision, knowledge).texts == [knowledge.message("not_in_documents")]
+
+
+def test_close_top_two_never_answer_a_topic(knowledge):
+    decision = decide("vem skriver rekommendationen till styrelsen",
+                      ranking(("nlu_fallback", 0.5), ("ask_decision", 0.45), ("ask_after_application", 0.40)),
+                      knowledge)
+    assert decision.kind == "passage"
+    assert "förbundschefen författar" in decision.hit.passage.text
+
+
+def test_a_passage_is_quoted_verbatim_with_title_year_and_the_kansli(knowledge):
+    decision = decide("vem skriver rekommendationen till styrelsen", ranking(("ask_decision", 0.4)), knowledge)
+    [text] = render(decision, knowledge).texts
+    assert decision.hit.passage.text in text
+    assert "Sök finansiering" in text and "Kansliet kan bekräfta" in text and "Wämö Center" in text
+    plan = decide("vad betyder nollklassade", ranking(("ask_purpose", 0.3), ("ask_target_age", 0.25)), knowledge)
+    assert plan.kind == "passage"
+    assert "Planeringsförutsättningar för projektansökningar 2021" in render(plan, knowledge).texts[0]
+    assert "2020" in render(plan, knowledge).texts[0]
+
+
+def test_clarification_offers_only_related_topics(knowledge):
+    decision = decide("datum for styrelsen och ansokan", ranking(
+        ("ask_deadline", 0.35), ("ask_decision", 0.3), ("greet", 0.2), ("ask_financing_model", 0.01)), knowledge)
+    assert decision.kind in ("clarify", "passage")
+    if decision.kind == "clarify":
+        intents = [t.intent for t in decision.options]
+        assert "ask_financing_model" not in intents and "greet" not in intents
+        reply = render(decision, knowledge)
+        assert reply.buttons[-1]["payload"] == "/ask_not_covered"
+
+
+def test_no_clarification_for_a_question_the_documents_do_not_answer(knowledge):
+    decision = decide("hur mycket ar sjukpenningen per dag",
+                      ranking(("ask_not_covered", 0.4), ("ask_budget", 0.3), ("ask_financing_model", 0.2)), knowledge)
+    assert decision.kind == "honest"
+
+
+@pytest.mark.parametrize("text", ["ok", "Ja", "nej", "vet ej", "👍", "okej tack"])
+def test_acknowledgements_get_small_talk(text, knowledge):
+    assert is_small_talk(text)
+    decision = decide(text, ranking(("nlu_fallback", 0.5), ("ask_budget", 0.2)), knowledge)
+    assert decision.kind == "small_talk"
+    assert render(decision, knowledge).texts == [knowledge.message("small_talk")]
+
+
+def test_a_question_is_no_small_talk():
+    assert not is_small_talk("ja men vem kan soka")
+    assert not is_small_talk("nej, hur mycket pengar finns det")
+
+
+@pytest.mark.parametrize("text,kind", [("vad menas med det?", "follow_up_explain"),
+                                       ("och när är det?", "follow_up_when"),
+                                       ("gäller det oss också?", "follow_up_applies")])
+def test_follow_ups_are_about_the_last_topic(text, kind, knowledge):
+    assert is_follow_up(text)
+    decision = decide(text, ranking(("ask_follow_up", 0.9)), knowledge, last_topic="deadline")
+    assert decision.kind == "follow_up" and decision.message == kind and decision.topic.id == "deadline"
+    [reply] = render(decision, knowledge).texts
+    assert "Sista dag för ansökan" in reply
+    if kind == "follow_up_when":
+        assert "2 oktober 2020" in reply
+
+
+def test_a_follow_up_about_a_topic_without_a_date_says_so(knowledge):
+    decision = decide("och nar ar det", ranking(("ask_follow_up", 0.9)), knowledge, last_topic="who_can_apply")
+    [reply] = render(decision, knowledge).texts
+    assert reply.startswith("Något datum för ”Vem kan söka medel” står inte")
+
+
+def test_a_follow_up_without_a_topic_asks_for_the_whole_question(knowledge):
+    decision = decide("vad menas med det", ranking(("ask_follow_up", 0.9)), knowledge, last_topic=None)
+    assert render(decision, knowledge).texts == [knowledge.message("follow_up_unknown")]
+
+
+def test_the_last_topic_is_kept_for_a_few_turns(knowledge):
+    topic = decide("nar ar sista dag att soka", ranking(("ask_deadline", 0.97)), knowledge)
+    assert topic_turns(topic, None, 0.0) == ("deadline", 0.0)
+    honest = decide("vilket bankgiro har ni", ranking(("ask_not_covered", 0.9)), knowledge)
+    last, turns = "deadline", 0.0
+    for _ in range(MAX_TOPIC_TURNS - 1):
+        last, turns = topic_turns(honest, last, turns)
+        assert last == "deadline"
+    assert topic_turns(honest, last, turns) == (None, 0.0)
+
+
+def test_english_gets_one_english_sentence_and_the_swedish_answer_where_understood(knowledge):
+    assert is_english("who can apply for money")
+    assert not is_english("vem kan soka pengar")
+    understood = decide("who can apply for money", ranking(("ask_who_can_apply", 0.95)), knowledge)
+    texts = render(understood, knowledge).texts
+    assert texts == [knowledge.message("english"), knowledge.render_answer(understood.topic)]
+    assert "Swedish" in texts[0] and "Wämö Center" in texts[0]
+    not_understood = decide("do you fund research projects", ranking(("out_of_scope", 0.9)), knowledge)
+    assert render(not_understood, knowledge).texts == [knowledge.message("english")]

@@ -1,0 +1,56 @@
+"""The question set written from the seeds: coverage, verbatim sources, a clean held-out split."""
+import re
+
+import yaml
+from conftest import ROOT
+
+from finsam.questions import NOT_IN_DOCUMENTS, heldout_questions, load_questions
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("”", '"').replace("“", '"').split())
+
+
+def test_at_least_150_answerable_and_30_unanswerable_questions():
+    questions = load_questions()
+    assert len([q for q in questions if q.expect != NOT_IN_DOCUMENTS]) >= 150
+    assert len([q for q in questions if q.expect == NOT_IN_DOCUMENTS]) >= 30
+    texts = [q.text for q in questions]
+    assert len(texts) == len(set(texts)), "a question stands twice"
+
+
+def test_every_section_of_both_seeds_has_three_questions(knowledge):
+    data = yaml.safe_load((ROOT / "tests" / "data" / "questions.yml").read_text(encoding="utf-8"))
+    counted = {(block["document"], block["section"]): len(block["questions"]) for block in data["sections"]}
+    for document in knowledge.documents.values():
+        assert document.sections, document.id
+        for section in document.sections:
+            assert counted.get((document.id, section), 0) >= 3, (document.id, section)
+
+
+def test_every_source_sentence_stands_in_its_seed(knowledge):
+    for question in load_questions():
+        if question.expect == NOT_IN_DOCUMENTS:
+            continue
+        assert question.expect in knowledge.intents, question
+        document = _flat(knowledge.documents[question.document].text())
+        assert _flat(question.source) in document, (question.text, question.source)
+
+
+def test_the_split_is_a_third_and_nothing_held_out_is_trained_on():
+    questions = load_questions()
+    held = heldout_questions(questions)
+    assert 0.25 <= len(held) / len(questions) <= 0.42
+    assert any(q.expect == NOT_IN_DOCUMENTS for q in held)
+
+    def norm(text):
+        return " ".join(re.sub(r"[^\wåäö]+", " ", text.lower()).split())
+
+    trained = set()
+    for path in (ROOT / "nlu_data").glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    trained.add(norm(line.strip()[2:]))
+    leaked = [q.text for q in held if norm(q.text) in trained]
+    assert not leaked, leaked
