@@ -75,7 +75,7 @@ DEFAULT_ADDRESS_RATE = "120/minute"
 DEFAULT_IDLE_MINUTES = 120
 
 BAD_SESSION = "Ogiltig session. Ladda om sidan för att starta ett nytt samtal."
-BAD_JSON = "Skicka JSON: {\"session\": \"…\", \"message\": \"…\"}."
+BAD_JSON = "Skicka JSON: {\"message\": \"…\"}, med samtalsnyckeln i headern X-Finsam-Session."
 NOT_TEXT = "Fältet message ska vara text."
 TOO_BIG = "Meddelandet är för stort. Ett svar får vara högst 5 000 tecken – korta ner det och skicka det igen."
 TOO_FAST = "Du skickar meddelanden för tätt. Vänta en minut och försök sedan igen."

@@ -38,7 +38,8 @@
     close: "Stäng",
     closeLabel: "Stäng chatten",
     end: "Avsluta och glöm",
-    endLabel: "Avsluta samtalet och glöm det i den här webbläsaren",
+    // The accessible name starts with the visible text (WCAG 2.5.3, axe label-content-name-mismatch).
+    endLabel: "Avsluta och glöm samtalet",
     ended: "Samtalet är avslutat och den här webbläsaren har glömt det. Skriv igen för att börja ett nytt samtal.",
     erased: "Det du skrev är också raderat hos förbundet. Ett utkast som du redan har skickat finns kvar hos kansliet.",
     conversation: "Samtalet med Finsam-assistenten",
