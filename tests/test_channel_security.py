@@ -221,3 +221,19 @@ def test_the_per_session_limiter_keeps_a_bounded_number_of_sessions():
     for n in range(1_000):
         limiter.hit(f"session-{n}", now=float(n) / 1000)
     assert len(limiter._hits) <= 100
+
+
+def test_every_test_named_in_the_threat_model_exists():
+    """docs/security.md names the test behind each control; a renamed test must not leave a stale row."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    missing, current = [], None
+    for match in re.finditer(r"`(tests/[\w/]+\.py)?::(\w+)`", text):
+        current = match.group(1) or current
+        source = (ROOT / current).read_text(encoding="utf-8")
+        if not re.search(rf"^def {match.group(2)}\(", source, flags=re.MULTILINE):
+            missing.append(f"{current}::{match.group(2)}")
+    assert current is not None and missing == []
