@@ -136,10 +136,13 @@ class Mailbox:
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        self.refuse = False  # True: the server refuses every message (554)
         mailbox = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                if mailbox.refuse:
+                    return "554 Transaction failed"
                 mailbox.messages.append(envelope)
                 return "250 OK"
 

@@ -275,6 +275,23 @@ def test_draft_page_review_status_comment_reply_and_download(site, new_page, mai
         assert {"visade_utkast", "ändrade_status", "kommenterade", "skickade_svar", "laddade_ned"} <= set(actions)
 
 
+def test_a_reply_that_cannot_be_sent_keeps_the_text_and_logs_nothing(site, new_page, mailbox):  # noqa: F811
+    ref = site.refs["sara.oberg@karlskrona.se"]
+    page = login(new_page(), site)
+    page.goto(f"{site.url}/utkast/{ref}/svar")
+    page.fill("#body", "Ett svar som inte kommer fram.")
+    mailbox.refuse = True
+    try:
+        page.click("text=Skicka e-post")
+        assert "kunde inte skickas just nu" in page.locator("[role=alert]").inner_text()
+        assert page.locator("#body").input_value() == "Ett svar som inte kommer fram."
+    finally:
+        mailbox.refuse = False
+    with session_scope(site.db_url) as session:
+        case = session.execute(select(Case).where(Case.reference == ref)).scalar_one()
+        assert [e for e in case.events if e.kind == "email"] == []
+
+
 def test_the_reply_template_can_be_edited(site, new_page):
     page = login(new_page(), site)
     page.goto(f"{site.url}/mall")
