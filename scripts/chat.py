@@ -16,8 +16,11 @@ URL = os.environ.get("BOT_URL", f"http://127.0.0.1:{os.environ.get('RASA_PORT', 
 
 
 def send(sender: str, text: str) -> list:
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("REST_CHANNEL_TOKEN"):  # required when Rasa listens beyond loopback
+        headers["Authorization"] = f"Bearer {os.environ['REST_CHANNEL_TOKEN']}"
     request = urllib.request.Request(URL, data=json.dumps({"sender": sender, "message": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
     with urllib.request.urlopen(request, timeout=120) as reply:
         return json.loads(reply.read().decode("utf-8"))
 
