@@ -182,11 +182,13 @@ class ActionSubmitSketch(Action):
         open_count = len(draft["open_questions"])
         where = "Den har skickats till förbundets kansli." if delivered else \
             "Den ligger nu hos förbundets kansli för granskning."
-        if not stored.created_now:
-            where = "Den här skissen är redan inskickad – det finns bara ett utkast." if stored.version == 1 else \
-                f"Den här versionen (version {stored.version}) är redan inskickad – inget har ändrats sedan dess."
         thanks = f"Tack! Din idéskiss har referensen {stored.reference}." if stored.version == 1 else \
             f"Tack! Din ändrade idéskiss är sparad som version {stored.version} av {stored.reference}."
+        if not stored.created_now and stored.version == 1:
+            where = "Den här skissen är redan inskickad – det finns bara ett utkast."
+        elif not stored.created_now:
+            thanks = f"Din idéskiss har referensen {stored.reference}, version {stored.version}."
+            where = "Den versionen är redan inskickad – inget svar har ändrats sedan dess."
         dispatcher.utter_message(
             text=(f"{thanks} {where}"
                   + (" 1 fråga är markerad som öppen." if open_count == 1 else

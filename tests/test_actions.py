@@ -201,6 +201,7 @@ def test_submit_edit_submit_gives_version_2_of_the_same_draft(dispatcher, tracke
     # The same answers once more (a double click): no version 3.
     run(submit, dispatcher, tracker_factory("skicka", intent="confirm_submit", slots=edited), domain)
     assert dispatcher.messages[-1]["custom"] == {"draft_reference": reference, "draft_version": 2}
+    assert "redan inskickad" in dispatcher.messages[-1]["text"]
     assert sorted(p.name for p in folder.glob("v*")) == ["v1", "v2"]
     assert [p.name for p in drafts_dir.iterdir() if not p.name.startswith(".")] == [reference]
 
