@@ -69,6 +69,7 @@ class Settings:
     oidc_client_id: Optional[str]
     oidc_client_secret: Optional[str]
     oidc_tenant: Optional[str]
+    public_url: Optional[str] = None  # e.g. https://kansli.example.se behind the förbund's TLS proxy
 
     @property
     def sso_enabled(self) -> bool:
@@ -96,4 +97,5 @@ def settings_from_env(env: Mapping[str, str] = os.environ) -> Settings:
         oidc_client_id=env.get("KANSLI_OIDC_CLIENT_ID") or None,
         oidc_client_secret=env.get("KANSLI_OIDC_CLIENT_SECRET") or None,
         oidc_tenant=tenant,
+        public_url=(env.get("KANSLI_PUBLIC_URL") or "").rstrip("/") or None,
     )

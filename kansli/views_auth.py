@@ -61,7 +61,9 @@ async def sso_login(request: Request):
     oauth = request.app.state.oauth
     if oauth is None:
         return RedirectResponse("/login", status_code=303)
-    return await oauth.entra.authorize_redirect(request, str(request.url_for("sso_callback")))
+    public = request.app.state.settings.public_url  # the address Entra ID knows, behind a proxy
+    callback = f"{public}/sso/callback" if public else str(request.url_for("sso_callback"))
+    return await oauth.entra.authorize_redirect(request, callback)
 
 
 async def sso_callback(request: Request):

@@ -121,6 +121,7 @@ def test_a_member_of_the_forbund_signs_in_with_entra_id(sso, browser):  # noqa: 
     assert page.url == f"{server.url}/inkorg"
     assert page.locator(".who").inner_text() == "Inloggad: Processledaren"
     assert len(idp.token_requests) == 1  # the code was redeemed once, with the client secret
+    assert idp.token_requests[0]["redirect_uri"] == f"{server.url}/sso/callback"
     page.context.close()
 
 
