@@ -114,6 +114,8 @@ class ValidateIdeaSketchForm(FormValidationAction):
             limits=limits,
             answers=tracker.current_slot_values(),
             repeated=_repeated(tracker, float(limits.get("repeat_window_seconds", 10))),
+            answer_confidence=next((float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []
+                                    if r.get("name") == "inform_sketch"), 0.0),
         )
         for response, kwargs in turn.responses:
             dispatcher.utter_message(response=response, **kwargs)

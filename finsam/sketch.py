@@ -74,6 +74,10 @@ _TRIM = re.compile(r"[\s.,;:!?…()\"'«»–—-]+")
 # confidences the message is taken as an answer.
 CONTROL_CONFIDENCE = 0.7
 FAQ_CONFIDENCE = 0.85
+# A FAQ intent that is only the likeliest (above the NLU fallback threshold) still counts
+# as a question when the model gives next to nothing to "this is an answer" (inform_sketch).
+FAQ_LIKELY_CONFIDENCE = 0.5
+NOT_AN_ANSWER = 0.02
 SMALL_TALK = {"thank": "utter_form_you_are_welcome", "greet": "utter_form_ack", "affirm": "utter_form_ack",
               "deny": "utter_form_ack"}
 RESUME_INTENTS = {"start_sketch", "sketch_resume"}
@@ -171,6 +175,7 @@ def interpret_turn(
     limits: Optional[Mapping[str, int]] = None,
     answers: Optional[Mapping[str, Optional[str]]] = None,
     repeated: bool = False,
+    answer_confidence: Optional[float] = None,
 ) -> Turn:
     """What the user's message means for the requested slot.
 
@@ -185,7 +190,8 @@ def interpret_turn(
         # "avbryt" was asked about and the reply was neither yes nor no (those go to the
         # rules): the sketch goes on, and this message is read as usual.
         prefix = Turn("answer", {"confirming_cancel": False}, [("utter_cancel_not_confirmed", {})])
-    turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {})
+    turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {},
+                      answer_confidence)
     if turn.kind == "interrupt":
         return turn
     return Turn(turn.kind, {**prefix.slots, **turn.slots}, prefix.responses + turn.responses)
@@ -193,7 +199,7 @@ def interpret_turn(
 
 def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, entities: Iterable[Mapping],
                digression_intents: Iterable[str], limits: Mapping[str, int],
-               answers: Mapping[str, Optional[str]]) -> Turn:
+               answers: Mapping[str, Optional[str]], answer_confidence: Optional[float] = None) -> Turn:
     if is_skip(text):
         if slot == "email":
             return Turn("retry", {slot: None}, [("utter_email_required", {})])
@@ -214,7 +220,9 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
     if sure and intent in SMALL_TALK:
         return Turn("stay", {slot: None}, [(SMALL_TALK[intent], {})])
     interrupting = set(digression_intents) | DIGRESSION_INTENTS_EXTRA
-    if intent in interrupting and confidence >= FAQ_CONFIDENCE:
+    if intent in interrupting and (confidence >= FAQ_CONFIDENCE or (
+            confidence >= FAQ_LIKELY_CONFIDENCE and answer_confidence is not None
+            and answer_confidence < NOT_AN_ANSWER)):
         return Turn("interrupt")
     return validate_answer(slot, text, entities, limits)
 

@@ -359,3 +359,13 @@ def test_session_start_without_a_sketch_only_carries_slots(dispatcher, tracker_f
                  domain)
     assert events == [SessionStarted(), SlotSet("draft_reference", "X"), ActionExecuted("action_listen")]
     assert dispatcher.messages == []
+
+
+def test_a_likely_question_without_a_question_mark_is_let_through(dispatcher, tracker_factory, domain):
+    ranking = [{"name": "ask_who_can_apply", "confidence": 0.51}, {"name": "ask_target_groups", "confidence": 0.1},
+               {"name": "inform_sketch", "confidence": 0.0004}]
+    tracker = form_tracker(tracker_factory, "undrar om regionen måste vara med", "ask_who_can_apply", 0.51,
+                           slot="solution", intent_ranking=ranking)
+    assert validate(tracker, dispatcher, domain) == []
+    ranking[-1]["confidence"] = 0.3  # a real chance of being an answer: it is the answer
+    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", "undrar om regionen måste vara med")]

@@ -83,7 +83,7 @@ def user_intents(bot, sender):
             if e["event"] == "user"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\x07"])
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x07"], ids=["empty", "spaces", "control"])
 def test_an_empty_message_gets_the_channel_reply_and_is_not_stored(bot, knowledge, text):
     sender = f"live-empty-{len(text)}"
     messages = bot.say(sender, text)
@@ -92,7 +92,8 @@ def test_an_empty_message_gets_the_channel_reply_and_is_not_stored(bot, knowledg
 
 
 @pytest.mark.parametrize("text", ["😀😀😀", "a" * 10_000, "<script>alert('x')</script>",
-                                  "What is the weather like in London today?", "asdkjh qwpoe zxmn"])
+                                  "What is the weather like in London today?", "asdkjh qwpoe zxmn"],
+                         ids=["emoji", "10000-a", "script", "english", "gibberish"])
 def test_bad_input_is_answered_as_a_question_the_bot_cannot_place(bot, text):
     sender = f"live-bad-{abs(hash(text)) % 10**8}"
     messages = bot.say(sender, text)

@@ -9,7 +9,8 @@ LIMITS = {"min_words": 3, "max_answer_chars": 5000}
 
 
 def turn(slot, text, intent="inform_sketch", confidence=0.9, **kwargs):
-    return interpret_turn(slot, text, intent, confidence, digression_intents=FAQ, limits=LIMITS, **kwargs)
+    kwargs.setdefault("digression_intents", FAQ)
+    return interpret_turn(slot, text, intent, confidence, limits=LIMITS, **kwargs)
 
 
 def test_a_real_answer_fills_the_slot():
@@ -171,6 +172,17 @@ def test_starting_over_is_handed_to_the_confirmation(text):
 def test_a_confident_question_without_a_question_mark_is_a_digression():
     result = turn("target_group", "undrar om regionen måste vara med", intent="ask_who_can_apply", confidence=0.95)
     assert result.kind == "interrupt" and result.slots == {}
+
+
+def test_a_likely_question_the_model_does_not_take_for_an_answer_is_a_digression():
+    text = "undrar om regionen måste vara med"
+    assert turn("solution", text, intent="ask_who_can_apply", confidence=0.51, answer_confidence=0.0).kind == \
+        "interrupt"
+    # The same confidence with a real chance of being an answer is an answer.
+    answer = "Idén är förankrad i ledningsgrupperna och ska bli ordinarie verksamhet."
+    result = turn("anchoring", answer, intent="ask_implementation", confidence=0.84, answer_confidence=0.08,
+                  digression_intents=FAQ | {"ask_implementation"})
+    assert result.kind == "answer" and result.slots == {"anchoring": answer}
 
 
 def test_start_or_resume_mid_form_resumes_instead_of_being_stored():
