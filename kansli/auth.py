@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import inspect
 import secrets
 import time
 from datetime import timedelta
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -125,7 +127,13 @@ def current_user(request: Request) -> Optional[dict]:
     return {"id": session["uid"], "name": session["name"], "username": session["user"]}
 
 
-def login_required(endpoint):
+def login_required(endpoint=None, *, form: bool = False):
+    """Only for a logged-in user (else to /login). Plain `def` endpoints run in the threadpool, so
+    database work never blocks the event loop; with form=True the endpoint gets the posted form
+    after its CSRF check: endpoint(request, form)."""
+    if endpoint is None:
+        return functools.partial(login_required, form=form)
+
     @functools.wraps(endpoint)
     async def wrapper(request: Request):
         user = current_user(request)
@@ -134,7 +142,11 @@ def login_required(endpoint):
             reason = "&utgangen=1" if getattr(request.state, "expired", False) else ""
             return RedirectResponse(f"/login?next={quote(target, safe='')}{reason}", status_code=303)
         request.state.user = user
-        return await endpoint(request)
+        if form:
+            return await run_in_threadpool(endpoint, request, await checked_form(request))
+        if inspect.iscoroutinefunction(endpoint):
+            return await endpoint(request)
+        return await run_in_threadpool(endpoint, request)
     return wrapper
 
 

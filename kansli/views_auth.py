@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
@@ -32,13 +33,17 @@ async def login(request: Request):
     settings = request.app.state.settings
     form = await checked_form(request)
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
-    with session_scope(request.app.state.db_url) as session:
-        user, reason = check_login(session, settings, username, password)
-        if user is None:
-            audit(session, "(okänd)", "inloggning_misslyckad", detail="spärrad" if reason == "locked" else "")
-        else:
-            audit(session, user.username, "inloggning")
-            start_session(request, user)
+    def check():  # argon2 and the database, off the event loop
+        with session_scope(request.app.state.db_url) as session:
+            user, reason = check_login(session, settings, username, password)
+            if user is None:
+                audit(session, "(okänd)", "inloggning_misslyckad", detail="spärrad" if reason == "locked" else "")
+            else:
+                audit(session, user.username, "inloggning")
+                start_session(request, user)
+            return user, reason
+
+    user, reason = await run_in_threadpool(check)
     if user is None:
         await asyncio.sleep(settings.failed_login_delay)  # slows down guessing
         message = ("För många misslyckade försök. Kontot är spärrat en stund; försök igen senare."

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kansli import erasure, mail, records
-from kansli.auth import audit, checked_form, login_required
+from kansli.auth import audit, login_required
 from kansli.db import session_scope
 from kansli.models import STATUSES, TRANSITIONS, Case, CaseEvent, Setting, utcnow
 from kansli.web import render
@@ -35,8 +35,11 @@ async def import_now(app) -> int:
 
 
 @login_required
-async def inbox(request: Request):
-    await import_now(request.app)
+def inbox(request: Request):
+    try:
+        records.import_drafts(request.app.state.db_url, request.app.state.drafts_dir)
+    except Exception:  # the inbox still shows what the store has
+        logger.exception("Draft import failed")
     status = request.query_params.get("status") or ""
     query = (request.query_params.get("q") or "").strip()[:200]
     statement = (select(Case).options(selectinload(Case.versions))
@@ -90,7 +93,7 @@ def _slots_of(suggestion: dict, by_check: dict) -> list:
 
 
 @login_required
-async def draft_page(request: Request):
+def draft_page(request: Request):
     reference = request.path_params["reference"]
     user = request.state.user
     with session_scope(request.app.state.db_url) as session:
@@ -114,7 +117,7 @@ async def draft_page(request: Request):
 
 
 @login_required
-async def download(request: Request):
+def download(request: Request):
     reference, kind = request.path_params["reference"], request.path_params["kind"]
     if kind not in ("docx", "md"):
         raise HTTPException(404, "Sidan finns inte.")
@@ -141,9 +144,8 @@ async def download(request: Request):
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
-@login_required
-async def change_status(request: Request):
-    form = await checked_form(request)
+@login_required(form=True)
+def change_status(request: Request, form) -> Response:
     reference, new = request.path_params["reference"], str(form.get("status") or "")
     user = request.state.user
     with session_scope(request.app.state.db_url) as session:
@@ -157,9 +159,8 @@ async def change_status(request: Request):
     return RedirectResponse(f"/utkast/{reference}#handelser", status_code=303)
 
 
-@login_required
-async def comment(request: Request):
-    form = await checked_form(request)
+@login_required(form=True)
+def comment(request: Request, form) -> Response:
     reference, text = request.path_params["reference"], str(form.get("text") or "").strip()
     user = request.state.user
     if not text:
@@ -180,7 +181,7 @@ def template(session) -> tuple[str, str]:
 
 
 @login_required
-async def reply_page(request: Request):
+def reply_page(request: Request):
     reference = request.path_params["reference"]
     user = request.state.user
     with session_scope(request.app.state.db_url) as session:
@@ -192,9 +193,8 @@ async def reply_page(request: Request):
                   configured=mail.smtp_settings() is not None, error="")
 
 
-@login_required
-async def send_reply(request: Request):
-    form = await checked_form(request)
+@login_required(form=True)
+def send_reply(request: Request, form) -> Response:
     reference = request.path_params["reference"]
     user = request.state.user
     subject, body = str(form.get("subject") or "").strip(), str(form.get("body") or "").strip()
@@ -211,7 +211,7 @@ async def send_reply(request: Request):
         error = "Ämne och text behövs."
     if not error:
         try:
-            await asyncio.to_thread(mail.send_reply, settings, recipient, subject, body + "\n")
+            mail.send_reply(settings, recipient, subject, body + "\n")
         except Exception as exc:
             logger.warning("Reply for %s not sent: %s", reference, type(exc).__name__)
             error = "Meddelandet kunde inte skickas just nu. Texten finns kvar nedan; försök igen senare."
@@ -227,20 +227,19 @@ async def send_reply(request: Request):
 
 
 @login_required
-async def erase_page(request: Request):
+def erase_page(request: Request):
     with session_scope(request.app.state.db_url) as session:
         case = _case(session, request.path_params["reference"])
     return render(request, "erase_draft.html", case=case)
 
 
-@login_required
-async def erase_draft(request: Request):
-    await checked_form(request)
+@login_required(form=True)
+def erase_draft(request: Request, form) -> Response:
     reference = request.path_params["reference"]
     user = request.state.user
     with session_scope(request.app.state.db_url) as session:
         _case(session, reference)
-        result = await asyncio.to_thread(erasure.erase_draft, session, reference, Path(request.app.state.drafts_dir),
-                                         request.app.state.tracker_url)
+        result = erasure.erase_draft(session, reference, Path(request.app.state.drafts_dir),
+                                     request.app.state.tracker_url)
         audit(session, user["username"], "raderade_utkast", reference, result.summary())
     return render(request, "erased.html", result=result)
