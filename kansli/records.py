@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -165,6 +166,15 @@ def record_after_submit(stored) -> None:
     """For the action server, with the StoredDraft (or its folder): record now, or log and leave
     it to the workspace's import."""
     folder = Path(getattr(stored, "files", None) or getattr(stored, "folder", stored))
+    from finsam.draft import DEFAULT_DRAFTS_DIR
+
+    if not os.environ.get("KANSLI_DATABASE_URL") and folder.resolve().parent != DEFAULT_DRAFTS_DIR.resolve() \
+            and folder.resolve().parent.parent != DEFAULT_DRAFTS_DIR.resolve():
+        # The embedded default store belongs to the default drafts folder; a test's or another
+        # instance's private DRAFTS_DIR needs its own KANSLI_DATABASE_URL.
+        logger.info("Draft %s is outside the default drafts folder; not recorded in the default store",
+                    folder_key(folder))
+        return
     url = database_url()
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
         logger.info("No kansli store yet (%s); the workspace imports the draft when it starts", url)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from actions import sketch_form
 from kansli import records
-from kansli.db import session_scope
+from kansli.db import migrate, session_scope
 from kansli.models import Case, DraftVersion
 
 
@@ -49,3 +49,17 @@ def test_a_store_that_is_down_loses_nothing(db_url, dispatcher, tracker_factory,
     assert records.import_drafts(db_url, drafts_dir) == 1
     with session_scope(db_url) as session:
         assert session.execute(select(Case.reference)).scalars().all() == [reference]
+
+
+def test_a_private_drafts_folder_is_not_recorded_in_the_default_store(dispatcher, tracker_factory, domain,
+                                                                      drafts_dir, monkeypatch, tmp_path):
+    """Live tests and other instances write to their own DRAFTS_DIR: the developer's default
+    store (.kansli/kansli.db) must not collect their drafts."""
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.delenv("KANSLI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("KANSLI_DATA_DIR", str(tmp_path / "default"))
+    default = f"sqlite:///{tmp_path / 'default' / 'kansli.db'}"
+    migrate(default)
+    submit(dispatcher, tracker_factory, domain, answers())
+    with session_scope(default) as session:
+        assert session.execute(select(Case)).first() is None
