@@ -72,6 +72,17 @@ def _version(case: Case, request: Request):
     return case.versions[-1]
 
 
+LABELS = {"contact_name": "Kontaktperson", "organisation": "Organisation", "role": "Roll", "email": "E-post",
+          "parties": "Deltagande parter"}
+
+
+def complete(draft: dict) -> dict:
+    """Every key the bot's renderers expect, for drafts written by an older bot."""
+    contact = {"name": None, "organisation": None, "role": None, "email": None, **(draft.get("contact") or {})}
+    return {"parties": None, "questions": [], "open_questions": [], "suggestions": [], **draft,
+            "labels": {**LABELS, **(draft.get("labels") or {})}, "contact": contact}
+
+
 def check_slots() -> dict:
     """Which answer each pre-review check belongs to (knowledge/prereview.yml, `slot`), for drafts
     whose suggestions do not carry their slot themselves."""
@@ -129,6 +140,7 @@ def download(request: Request):
         draft, folder = json.loads(version.data), version.folder
         audit(session, request.state.user["username"], "laddade_ned", case.reference,
               f"{kind}, version {version.version}")
+    draft = complete(draft)
     name = f"idéskiss-{reference}-v{version.version}.{kind}"
     on_disk = Path(request.app.state.drafts_dir) / folder / f"draft.{kind}"
     if on_disk.is_file():
@@ -140,7 +152,7 @@ def download(request: Request):
             write_docx(draft, Path(tmp) / "draft.docx")
             body = (Path(tmp) / "draft.docx").read_bytes()
     media = DOCX if kind == "docx" else "text/markdown; charset=utf-8"
-    disposition = f"attachment; filename=\"idesskiss-{reference}.{kind}\"; filename*=UTF-8''{quote(name)}"
+    disposition = f"attachment; filename=\"ideskiss-{reference}.{kind}\"; filename*=UTF-8''{quote(name)}"
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 

@@ -2,10 +2,12 @@
 error pages."""
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import replace
 
+import docx
 import pytest
 from starlette.testclient import TestClient
 
@@ -65,3 +67,12 @@ def test_after_login_only_local_paths_are_followed(client):
     reply = client.post("/login", data={"csrf_token": token, "username": "kerstin", "password": "ett långt lösenord!",
                                         "next": "//elak.example/"}, follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"] == "/inkorg"
+
+
+def test_markdown_download_is_built_from_the_json_when_the_file_is_missing(client):
+    reply = client.get(f"/utkast/{OLD}/utkast.md")
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in reply.headers["content-disposition"]
+    assert reply.text.startswith("# Idéskiss") and OLD in reply.text
+    document = docx.Document(io.BytesIO(client.get(f"/utkast/{OLD}/utkast.docx").content))
+    assert OLD in "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
