@@ -62,6 +62,19 @@ def _fresh_message(tracker: Tracker) -> bool:
     return True
 
 
+def _just_welcomed(tracker: Tracker) -> bool:
+    """True when the bot's last words before this message were "Välkommen tillbaka …"."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action") == "utter_welcome_back"
+    return False
+
+
 def _repeated(tracker: Tracker, window_seconds: float) -> bool:
     users = [(e.get("text") or "", float(e.get("timestamp") or 0.0)) for e in tracker.events
              if e.get("event") == "user"]
@@ -116,6 +129,7 @@ class ValidateIdeaSketchForm(FormValidationAction):
             repeated=_repeated(tracker, float(limits.get("repeat_window_seconds", 10))),
             answer_confidence=next((float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []
                                     if r.get("name") == "inform_sketch"), 0.0),
+            just_welcomed=_just_welcomed(tracker),
         )
         for response, kwargs in turn.responses:
             dispatcher.utter_message(response=response, **kwargs)

@@ -176,6 +176,7 @@ def interpret_turn(
     answers: Optional[Mapping[str, Optional[str]]] = None,
     repeated: bool = False,
     answer_confidence: Optional[float] = None,
+    just_welcomed: bool = False,
 ) -> Turn:
     """What the user's message means for the requested slot.
 
@@ -192,6 +193,9 @@ def interpret_turn(
         prefix = Turn("answer", {"confirming_cancel": False}, [("utter_cancel_not_confirmed", {})])
     turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {},
                       answer_confidence)
+    if just_welcomed and intent in RESUME_INTENTS and turn.kind == "stay":
+        # "Välkommen tillbaka – vi var på fråga 5" was just said; no second "vi fortsätter".
+        turn = Turn("stay", turn.slots, [])
     if turn.kind == "interrupt":
         return turn
     return Turn(turn.kind, {**prefix.slots, **turn.slots}, prefix.responses + turn.responses)

@@ -369,3 +369,12 @@ def test_a_likely_question_without_a_question_mark_is_let_through(dispatcher, tr
     assert validate(tracker, dispatcher, domain) == []
     ranking[-1]["confidence"] = 0.3  # a real chance of being an answer: it is the answer
     assert validate(tracker, dispatcher, domain) == [SlotSet("solution", "undrar om regionen måste vara med")]
+
+
+def test_continue_right_after_the_welcome_back_only_asks_the_question(dispatcher, tracker_factory, domain):
+    text = "jag vill fortsätta med min idéskiss"
+    events = [{"event": "bot", "text": "Välkommen tillbaka", "metadata": {"utter_action": "utter_welcome_back"}},
+              {"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "timestamp": 5.0}]
+    tracker = form_tracker(tracker_factory, text, "sketch_resume", slot="coordination", events=events)
+    assert validate(tracker, dispatcher, domain) == [SlotSet("coordination", None)]
+    assert dispatcher.messages == []

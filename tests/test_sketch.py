@@ -185,6 +185,11 @@ def test_a_likely_question_the_model_does_not_take_for_an_answer_is_a_digression
     assert result.kind == "answer" and result.slots == {"anchoring": answer}
 
 
+def test_resume_right_after_the_welcome_back_says_nothing_more():
+    result = turn("coordination", "jag vill fortsätta med min idéskiss", intent="sketch_resume", just_welcomed=True)
+    assert (result.kind, result.slots, result.responses) == ("stay", {"coordination": None}, [])
+
+
 def test_start_or_resume_mid_form_resumes_instead_of_being_stored():
     for text, intent in [("jag har en idé", "start_sketch"), ("jag vill fortsätta med min idéskiss", "sketch_resume")]:
         result = turn("coordination", text, intent=intent, confidence=0.9)
