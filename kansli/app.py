@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kansli import config, records, views_admin, views_auth, views_drafts
+from kansli import config, records, views_admin, views_auth, views_drafts, views_knowledge
 from kansli.auth import current_user
 from kansli.db import migrate
 from kansli.web import HERE, SecurityHeaders, render
@@ -91,6 +91,12 @@ def create_app(settings: Optional[config.Settings] = None, drafts_dir: Optional[
         Route("/radering", views_admin.erase_person_page, methods=["GET"]),
         Route("/radering", views_admin.erase_person, methods=["POST"]),
         Route("/logg", views_admin.audit_log),
+        Route("/kunskap", views_knowledge.knowledge_page),
+        Route("/kunskap/kalla", views_knowledge.source_page, methods=["GET"]),
+        Route("/kunskap/kalla", views_knowledge.check_source, methods=["POST"]),
+        Route("/kunskap/andring/{change_id:int}/angra", views_knowledge.undo_change, methods=["POST"]),
+        Route("/kunskap/{topic_id:str}", views_knowledge.topic_page, methods=["GET"]),
+        Route("/kunskap/{topic_id:str}", views_knowledge.save_topic, methods=["POST"]),
         # The style sheet only (no data): the login page needs it before anyone is logged in.
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the caller (kansli.db.migrate) or KANSLI_DATABASE_URL."""
 from alembic import context
 
+import kansli.models_knowledge  # noqa: F401  (its tables join Base.metadata)
 from kansli.config import database_url
 from kansli.db import engine_for
 from kansli.models import Base
