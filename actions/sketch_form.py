@@ -13,6 +13,7 @@ from actions.privacy import forget, notice_for
 from finsam import mailer
 from finsam.draft import DraftStore, author_of
 from finsam.knowledge import get_knowledge
+from finsam.outbox import Outbox
 from finsam.prereview import review
 from finsam.sketch import (
     SKETCH_SLOTS,
@@ -29,6 +30,8 @@ from kansli.records import record_after_submit
 logger = logging.getLogger(__name__)
 
 FORM_NAME = "idea_sketch_form"
+SUBMIT_FAILED = ("Tyvärr gick det inte att spara din idéskiss just nu, och den är inte inskickad. Dina svar finns "
+                 "kvar – försök igen om en stund genom att skriva \"skicka in\".")
 
 def _reset_sketch_events() -> List[EventType]:
     return [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
@@ -181,20 +184,25 @@ class ActionSubmitSketch(Action):
             return []
         knowledge = get_knowledge()
         suggestions = review(answers, knowledge.prereview)
-        # A sketch edited after it was sent becomes the next version of the same draft.
-        stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions,
-                                            reference=tracker.get_slot("draft_reference"),
-                                            author=author_of(knowledge))
+        settings = mailer.settings_from_env()  # checked when the action server started
+        try:
+            # A sketch edited after it was sent becomes the next version of the same draft.
+            stored, draft = DraftStore().submit(tracker.sender_id, answers, knowledge.idea_sketch, suggestions,
+                                                reference=tracker.get_slot("draft_reference"),
+                                                author=author_of(knowledge))
+            # Queued before any attempt, so an SMTP outage or a crash never loses the mail.
+            entry = Outbox().add(stored) if settings else None
+        except OSError as error:  # disk full, DRAFTS_DIR not writable: nothing half-written stays
+            logger.error("Could not store a draft (%s: %s)", type(error).__name__, error)
+            dispatcher.utter_message(text=SUBMIT_FAILED)
+            return []
         # Best effort into the kansli store; if it is down, the workspace imports DRAFTS_DIR later.
         await asyncio.to_thread(record_after_submit, stored)
         delivered = False
-        settings = mailer.settings_from_env()
-        if settings and stored.created_now:
-            try:
-                await asyncio.to_thread(mailer.send_draft, settings, stored, draft)
-                delivered = True
-            except Exception:  # the draft is safe on disk; the kansli can still pick it up
-                logger.exception("Could not e-mail draft %s", stored.reference)
+        if entry is not None:
+            # One quick attempt now; the action server's outbox loop retries (scripts/action_server.py).
+            delivered = await asyncio.to_thread(Outbox().deliver_pending, mailer.sender_for(settings),
+                                                entry.path.name, False) == 1
         open_count = len(draft["open_questions"])
         where = "Den har skickats till förbundets kansli." if delivered else \
             "Den ligger nu hos förbundets kansli för granskning."

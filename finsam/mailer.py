@@ -8,7 +8,8 @@ subject and lists the questions that changed.
 Settings come only from the environment:
   SMTP_HOST, SMTP_PORT (587), SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY (starttls|ssl|none,
   default starttls), SMTP_FROM, KANSLI_EMAIL (the recipient).
-Without SMTP_HOST and KANSLI_EMAIL the draft simply waits in the drafts folder.
+Without SMTP_HOST and KANSLI_EMAIL the draft simply waits in the drafts folder; with them, each
+version goes through the outbox (finsam/outbox.py), which retries until the server takes it.
 """
 from __future__ import annotations
 
@@ -79,15 +80,31 @@ class SmtpSettings:
 
 
 def settings_from_env(env: Mapping[str, str] = os.environ) -> Optional[SmtpSettings]:
-    host, recipient = env.get("SMTP_HOST"), env.get("KANSLI_EMAIL")
-    if not host or not recipient:
+    """The SMTP settings, None when e-mail is not configured at all.
+
+    Raises ValueError (Swedish, naming the variable) for settings that cannot work, so the
+    action server refuses to start instead of failing after a draft was written.
+    """
+    host, recipient = (env.get("SMTP_HOST") or "").strip(), (env.get("KANSLI_EMAIL") or "").strip()
+    if not host and not recipient:
         return None
+    if not host:
+        raise ValueError("KANSLI_EMAIL är satt men SMTP_HOST saknas: ange SMTP-servern (eller ta bort KANSLI_EMAIL)")
+    if not recipient:
+        raise ValueError("SMTP_HOST är satt men KANSLI_EMAIL saknas: ange kansliets e-postadress")
+    if "@" not in recipient:
+        raise ValueError("KANSLI_EMAIL ska vara en e-postadress")
     security = env.get("SMTP_SECURITY", "starttls").lower()
     if security not in {"starttls", "ssl", "none"}:
         raise ValueError("SMTP_SECURITY ska vara starttls, ssl eller none")
+    port_text = (env.get("SMTP_PORT") or "").strip()
+    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise ValueError(f"SMTP_PORT ska vara ett portnummer (1–65535), inte {port_text[:20]!r}")
+    if env.get("SMTP_PASSWORD") and not env.get("SMTP_USER"):
+        raise ValueError("SMTP_PASSWORD är satt men SMTP_USER saknas")
     return SmtpSettings(
         host=host,
-        port=int(env.get("SMTP_PORT") or (465 if security == "ssl" else 587)),
+        port=int(port_text or (465 if security == "ssl" else 587)),
         recipient=recipient,
         sender=env.get("SMTP_FROM") or recipient,
         user=env.get("SMTP_USER") or None,
@@ -149,6 +166,9 @@ def build_message(settings: SmtpSettings, stored: StoredDraft, draft: dict) -> E
     message["Subject"] = subject(draft)
     message["From"] = settings.sender
     message["To"] = settings.recipient
+    # The same id for every attempt at this version: a resend after a crash is a duplicate
+    # the receiving mail system can recognise (finsam/outbox.py).
+    message["Message-ID"] = f"<{draft['reference']}-v{draft.get('version', 1)}@finsam-ideskiss>"
     message.set_content(plain_text(draft))
     message.add_alternative(html_text(draft), subtype="html")
     version = f"-v{draft['version']}" if draft.get("replaces") else ""
@@ -171,3 +191,8 @@ def send_draft(settings: SmtpSettings, stored: StoredDraft, draft: dict) -> None
         if settings.user:
             client.login(settings.user, settings.password or "")
         client.send_message(message)
+
+
+def sender_for(settings: SmtpSettings):
+    """`send(stored, draft)` for finsam.outbox.Outbox.deliver_pending."""
+    return lambda stored, draft: send_draft(settings, stored, draft)

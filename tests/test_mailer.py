@@ -43,7 +43,10 @@ def smtp_server():
 
 def test_no_smtp_configured_means_no_mail():
     assert mailer.settings_from_env({}) is None
-    assert mailer.settings_from_env({"SMTP_HOST": "x"}) is None
+    assert mailer.settings_from_env({"SMTP_HOST": "", "KANSLI_EMAIL": " "}) is None
+    # Half a configuration is an error at start (tests/test_faults_mail.py), not a silent no-mail.
+    with pytest.raises(ValueError, match="KANSLI_EMAIL"):
+        mailer.settings_from_env({"SMTP_HOST": "x"})
 
 
 def test_bad_security_setting_is_refused():
