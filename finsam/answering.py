@@ -29,7 +29,7 @@ NLU_DIR = ROOT / "nlu_data"
 
 CONFIDENT = 0.70  # an FAQ intent at least this sure ...
 MARGIN = 0.30  # ... and this far ahead of the next one is answered with its topic
-ENGLISH_CONFIDENT = 0.90  # the model has seen little English: answer it only when very sure
+ENGLISH_CONFIDENT = 0.70  # English is answered only from the intent (the documents are Swedish)
 SURE = 0.98  # so sure that a noun the bot has never seen does not stop the topic answer
 PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the passage must contain
 PASSAGE_MIN_WORDS = 2  # (or every word of a one-word question: "vad betyder nollklassade?")
@@ -138,9 +138,10 @@ class Vocabulary:
         return [terms[0] for terms, pos in words if pos in NAMING and len(terms[0]) >= UNKNOWN_MIN_LENGTH
                 and terms[0].isalpha() and not self.known.intersection(terms)]
 
-    def outside_topic(self, words: Sequence[Tuple[str, ...]], intent: str) -> List[str]:
+    def outside_topic(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
+        """Nouns of the question that neither the topic's answer nor its examples use."""
         terms = self.by_intent.get(intent, set())
-        return [w[0] for w in words if len(w[0]) >= 4 and not terms.intersection(w)]
+        return [w[0] for w, pos in words if pos in NAMING and not terms.intersection(w)]
 
     def shares_word(self, words: Sequence[Tuple[str, ...]], intent: str) -> bool:
         terms = self.by_intent.get(intent, set())
@@ -211,7 +212,9 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         options = []
         for intent, score in ranked:
             candidate = knowledge.topic_for_intent(intent)
-            if candidate and score >= CLARIFY_MIN and vocabulary.shares_word(words, intent):
+            # Related: shares a word with the question and names nothing the topic does not cover.
+            if candidate and score >= CLARIFY_MIN and vocabulary.shares_word(words, intent) \
+                    and not vocabulary.outside_topic(analysed, intent):
                 options.append(candidate)
             if len(options) == CLARIFY_MAX_OPTIONS:
                 break

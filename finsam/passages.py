@@ -30,7 +30,7 @@ nan nar nej ni nu nog och of ok oss om pa sa sadan sag sen ska skall skulle som 
 till the to typ upp ur ut utan va vad var vara vart vem vi vid vilka vilken vilket vill with what who how
 when where which you your i'm me my we our can do is are it they de dom dom ju la sig hej tack nan ocksa
 aven elr iaf hmm ens fick kommer betyder betyda menas mena menar innebar innebara forklara undrar
-fraga fragor veta vet info information manga mycket
+fraga fragor veta vet info information manga mycket via hos samma olika
 """.split())
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "a", "ø": "o"})
@@ -76,7 +76,8 @@ def spacy_pipeline():
 def analyse(text: str) -> Tuple[Tuple[Tuple[str, ...], str], ...]:
     """One (terms, part of speech) per content word; terms are the folded surface form, lemma and stems."""
     words = []
-    for token in spacy_pipeline()(text):
+    # "EU-medel", "insatsen/projektet": each part is a word of its own.
+    for token in spacy_pipeline()(re.sub(r"[-/–]", " ", text)):
         surface = fold(token.text)
         if not _WORD.fullmatch(surface) or surface in STOP_WORDS:
             continue

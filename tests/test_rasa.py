@@ -16,7 +16,7 @@ USED_OUTSIDE_STORIES = re.compile(r"utter_(ask|help)_\w+|utter_(question_skipped
                                   r"answer_too_long|email_required|form_you_are_welcome|form_ack|sketch_saved|"
                                   r"going_back|first_question|welcome_back|cancel_not_confirmed|sketch_restarted)")
 INTENTS_ONLY_IN_FORM = {"inform_sketch", "skip_question"}
-HELDOUT_ACCURACY_FLOOR = 0.88
+HELDOUT_ACCURACY_FLOOR = 0.90  # README says "golv 90 %"; measured 0.914 (Dec 2026)
 
 
 def rasa(*args, timeout=900):
@@ -53,6 +53,11 @@ def test_conversation_stories_predict_every_action(model, tmp_path):
     failed = (tmp_path / "failed_test_stories.yml")
     details = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, (details or result.stdout[-4000:]) + result.stderr[-2000:]
+
+
+def test_the_readme_states_the_same_nlu_floor():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"golv {round(HELDOUT_ACCURACY_FLOOR * 100)} % träffsäkerhet" in readme
 
 
 def test_heldout_nlu_accuracy(model, tmp_path):
