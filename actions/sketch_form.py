@@ -79,8 +79,17 @@ def _just_welcomed(tracker: Tracker) -> bool:
 
 
 def _repeated(tracker: Tracker, window_seconds: float) -> bool:
-    users = [(e.get("text") or "", float(e.get("timestamp") or 0.0)) for e in tracker.events
-             if e.get("event") == "user"]
+    users, replied = [], []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            users.append((event.get("text") or "", float(event.get("timestamp") or 0.0)))
+            replied.append(False)
+        elif event.get("event") not in ("action", "user_featurization") and replied:
+            replied[-1] = True  # a reply, a slot, the form: the turn did something
+    # A message whose turn left nothing but action names (it failed and the channel
+    # apologised) is sent again on purpose, not a double tap (tests/test_faults_turns.py).
+    if len(users) >= 2 and not replied[-2]:
+        return False
     return is_repeat(users[-2:], window_seconds)
 
 

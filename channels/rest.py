@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.failures import watching_turn
 from channels.security import limit_request_size, rest_token_refusal
 from finsam.knowledge import get_knowledge
 from finsam.redaction import redact_personnummer
@@ -61,15 +62,20 @@ async def collect_replies(on_new_message: Callable[[UserMessage], Awaitable[Any]
                           ) -> Optional[List[Dict[str, Any]]]:
     """Hands the message to Rasa (never with client metadata) and returns the bot's messages.
 
-    None when handling failed; a time-out returns what was collected so far.
+    None when handling failed, also when Rasa swallowed the failure of an action or of the
+    tracker store (channels/failures.py); a time-out returns what was collected so far.
     """
     collector = collector or CollectingOutputChannel()
-    try:
-        await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel, metadata=None))
-    except CancelledError:
-        logger.error("Message handling timed out for a conversation")
-    except Exception:
-        logger.exception("Message handling failed")
+    with watching_turn() as failures:
+        try:
+            await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel, metadata=None))
+        except CancelledError:
+            logger.error("Message handling timed out for a conversation")
+        except Exception:
+            logger.exception("Message handling failed")
+            return None
+    if failures:
+        logger.error("A turn failed inside Rasa (%s); the user gets the apology", ", ".join(sorted(set(failures))))
         return None
     return collector.messages
 

@@ -13,6 +13,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.failures import watching_turn
 from channels.rest import MAX_MESSAGE_CHARS
 from channels.teams.activities import (
     RECENT_ACTIVITIES,
@@ -207,14 +208,19 @@ class TeamsInput(InputChannel):
     async def _ask_rasa(self, text: str, sender_id: str,
                         on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> list[dict]:
         collector = _WholeTextCollector()
-        try:
-            await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=None))
-        except CancelledError:
-            logger.error("Message handling timed out for a Teams conversation")
-            if not collector.messages:
+        with watching_turn() as failures:  # an action or the tracker store failed inside Rasa
+            try:
+                await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(),
+                                                 metadata=None))
+            except CancelledError:
+                logger.error("Message handling timed out for a Teams conversation")
+                if not collector.messages:
+                    return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
+            except Exception:
+                logger.exception("Message handling failed for a Teams conversation")
                 return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
-        except Exception:
-            logger.exception("Message handling failed for a Teams conversation")
+        if failures:
+            logger.error("A Teams turn failed inside Rasa (%s)", ", ".join(sorted(set(failures))))
             return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
         return collector.messages
 
