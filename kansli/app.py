@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kansli import config, records, views_admin, views_auth, views_drafts, views_knowledge
+from kansli import config, records, views_admin, views_auth, views_drafts, views_insight, views_knowledge
 from kansli.auth import current_user
 from kansli.db import migrate
 from kansli.web import HERE, SecurityHeaders, render
@@ -97,6 +97,10 @@ def create_app(settings: Optional[config.Settings] = None, drafts_dir: Optional[
         Route("/kunskap/andring/{change_id:int}/angra", views_knowledge.undo_change, methods=["POST"]),
         Route("/kunskap/{topic_id:str}", views_knowledge.topic_page, methods=["GET"]),
         Route("/kunskap/{topic_id:str}", views_knowledge.save_topic, methods=["POST"]),
+        Route("/obesvarade", views_insight.unanswered_page),
+        Route("/obesvarade/exempel", views_insight.make_example, methods=["POST"]),
+        Route("/oversikt", views_insight.overview_page),
+        Route("/oversikt/tratt.png", views_insight.overview_chart),
         # The style sheet only (no data): the login page needs it before anyone is logged in.
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
