@@ -257,3 +257,25 @@ def test_axe_finds_no_serious_or_critical_violations_on_the_knowledge_pages(ksit
     assert len(results) == 5 and all(not v for v in bad.values()), bad
     print(f"axe-core {results['kunskapsbas']['version']}: 0 serious/critical on {len(results)} pages; all: "
           + json.dumps({k: [v["id"] for v in r["violations"]] for k, r in results.items()}))
+
+
+def test_the_new_pages_need_a_login_and_forms_a_csrf_token(ksite, new_page):
+    from kansli_site import fetch
+
+    faq = ksite.knowledge / "faq.yml"
+    original = faq.read_bytes()
+    for path in ["/kunskap", "/kunskap/deadline", "/kunskap/kalla", "/obesvarade", "/oversikt", "/oversikt/tratt.png"]:
+        status, headers, body = fetch(ksite.url + path)
+        assert status == 303 and headers["Location"].startswith("/login"), path
+        assert b"oktober" not in body and b"PNG" not in body[:8]
+    page = login(new_page(), ksite)
+    page.goto(f"{ksite.url}/kunskap/deadline")
+    page.fill("#answer", "Ändrad med förfalskad token.")
+    page.locator("form.stack input[name=csrf_token]").evaluate("input => input.value = 'förfalskad'")
+    page.click("button[value=spara]")
+    assert "ogiltig CSRF-token" in page.locator("main").inner_text()
+    for path, data in [("/kunskap/deadline", {"answer": "x", "action": "spara"}), ("/obesvarade/exempel",
+                       {"text": "x", "reason": "fallback"}), ("/kunskap/andring/1/angra", {})]:
+        reply = page.request.post(ksite.url + path, form={**data, "csrf_token": "förfalskad"}, max_redirects=0)
+        assert reply.status == 403, path
+    assert faq.read_bytes() == original and not ksite.review.exists()
