@@ -19,18 +19,25 @@ rasa_args=(run --model "${RASA_MODEL:-$($PY scripts/rasa_model.py path)}"
            --port "${RASA_PORT:-5005}")
 if [ -n "${RASA_CORS:-}" ]; then rasa_args+=(--cors "$RASA_CORS"); fi
 
-wait_for() {  # url, seconds, what
+wait_for() {  # url, seconds, what[, pid, log: stop at once when that process has exited]
   local deadline=$((SECONDS + $2))
   until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      echo "$3 avslutades direkt / exited at start:" >&2; tail -n 5 "$5" >&2; return 1
+    fi
     if [ $SECONDS -ge $deadline ]; then echo "$3 svarade inte inom $2 s (se $RUN_DIR/*.log)" >&2; return 1; fi
     sleep 1
   done
 }
 
+preflight() {  # the tracker and lock stores must answer, else a clear message and exit code 3
+  $PY scripts/check_services.py "${RASA_ENDPOINTS:-bot/endpoints.yml}"
+}
+
 start_actions() {
   $PY scripts/action_server.py >"$RUN_DIR/actions.log" 2>&1 &
   echo $! >"$RUN_DIR/actions.pid"
-  wait_for "http://127.0.0.1:${ACTION_SERVER_PORT:-5055}/health" 60 "Action-servern"
+  wait_for "http://127.0.0.1:${ACTION_SERVER_PORT:-5055}/health" 60 "Action-servern" "$!" "$RUN_DIR/actions.log"
 }
 
 stop_all() {
@@ -44,6 +51,7 @@ stop_all() {
 
 case "${1:-serve}" in
   serve)
+    preflight
     start_actions
     trap stop_all EXIT INT TERM
     echo "Action-servern kör på 127.0.0.1:${ACTION_SERVER_PORT:-5055}. Startar Rasa på port ${RASA_PORT:-5005} …"
@@ -51,6 +59,7 @@ case "${1:-serve}" in
     ;;
   start)
     stop_all
+    preflight
     start_actions
     $PY scripts/rasa_run.py "${rasa_args[@]}" >"$RUN_DIR/rasa.log" 2>&1 &
     echo $! >"$RUN_DIR/rasa.pid"
