@@ -12,7 +12,7 @@ import io
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
@@ -37,16 +37,19 @@ class TopicText:
     """What the kansli edits in one topic: the answer and one quote per source (in order)."""
     answer: str
     quotes: List[str]
+    # Where the file broke each text's lines (answer first, then the quotes), so an undo writes the
+    # file back byte for byte. Not part of the text: two TopicTexts with other line breaks are equal.
+    folds: Optional[List[Optional[dict]]] = field(default=None, compare=False)  # [{"style", "folds"}]
 
     def fingerprint(self) -> str:
         return hashlib.sha256(repr((self.answer, self.quotes)).encode("utf-8")).hexdigest()[:16]
 
     def as_dict(self) -> dict:
-        return {"answer": self.answer, "quotes": list(self.quotes)}
+        return {"answer": self.answer, "quotes": list(self.quotes), "folds": self.folds}
 
     @classmethod
     def from_dict(cls, data: dict) -> TopicText:
-        return cls(answer=data["answer"], quotes=list(data.get("quotes") or []))
+        return cls(answer=data["answer"], quotes=list(data.get("quotes") or []), folds=data.get("folds"))
 
 
 def clean(text: str) -> str:
@@ -81,6 +84,38 @@ def _folded(text: str):
                 else last_space
     scalar.fold_pos = folds
     return scalar
+
+
+def _layout(scalar) -> dict:
+    """How a text stands in the file: its YAML style and, for `>-` blocks, where its lines break."""
+    return {"style": type(scalar).__name__, "folds": list(getattr(scalar, "fold_pos", None) or [])}
+
+
+def _scalar(text: str, layout: Optional[dict]):
+    """The text in the layout it had (an undo), else as a new `>-` block."""
+    from ruamel.yaml import scalarstring
+
+    style = (layout or {}).get("style")
+    if style == "str" and "\n" not in text:
+        return text
+    if style == "FoldedScalarString":
+        folds = layout.get("folds") or []
+        if all(0 < i < len(text) - 1 and text[i] == " " and text[i - 1] != " " and text[i + 1] not in " \n"
+               for i in folds):
+            scalar = scalarstring.FoldedScalarString(text)
+            scalar.fold_pos = list(folds)
+            return scalar
+    elif style in ("DoubleQuotedScalarString", "SingleQuotedScalarString", "LiteralScalarString"):
+        return getattr(scalarstring, style)(text)
+    return _folded(text)
+
+
+def _set(mapping, key: str, value) -> None:
+    # ruamel's CommentedMap gives a plain str the style of the value it replaces; an undo needs the
+    # style the text had, so the ordered dict underneath is set directly.
+    from ruamel.yaml.compat import ordereddict
+
+    ordereddict.__setitem__(mapping, key, value)
 
 
 def read_topic(directory: Path, topic_id: str) -> Optional[TopicText]:
@@ -125,11 +160,14 @@ def save_topic(directory: Path, topic_id: str, new: TopicText, expected: Optiona
         handler = _yaml()
         data = handler.load(path.read_text(encoding="utf-8"))
         entry = next(e for e in data["topics"] if e.get("id") == topic_id)
+        scalars = [entry["answer"]] + [source.get("quote") or "" for source in entry["sources"]]
+        before = TopicText(before.answer, before.quotes, folds=[_layout(x) for x in scalars])
+        layouts = list(new.folds or []) + [None] * len(scalars)
         if clean(entry["answer"]) != new.answer:
-            entry["answer"] = _folded(new.answer)
-        for source, quote in zip(entry["sources"], new.quotes, strict=True):
+            _set(entry, "answer", _scalar(new.answer, layouts[0]))
+        for n, (source, quote) in enumerate(zip(entry["sources"], new.quotes, strict=True)):
             if clean(source.get("quote") or "") != quote:
-                source["quote"] = _folded(quote)
+                _set(source, "quote", _scalar(quote, layouts[n + 1]))
         out = io.StringIO()
         handler.dump(data, out)
         text = out.getvalue()

@@ -88,12 +88,14 @@ def test_edit_preview_save_and_undo_change_what_the_bot_says(ksite, new_page):
     changed = answer.replace("Ansökningar skulle komma in senast", "Ansökningar skulle lämnas in senast")
     assert changed != answer
     page.fill("#answer", changed)
-    page.click("text=Förhandsgranska")
+    with page.expect_navigation():
+        page.click("text=Förhandsgranska")
     preview = page.locator(".bot-preview").inner_text()
     assert preview.startswith("Ansökningar skulle lämnas in senast den 2 oktober 2020")
     assert "Källa: Planeringsförutsättningar för projektansökningar 2021" in preview
     assert faq.read_bytes() == original  # a preview saves nothing
     page.click("button[value=spara]")
+    page.wait_for_url("**/kunskap/deadline?sparad=1")
     assert "Svaret är sparat" in page.locator("[role=status]").inner_text()
     after = bot_answer(ksite.knowledge)
     assert after == page.locator(".bot-preview").inner_text() == preview
@@ -109,6 +111,7 @@ def test_edit_preview_save_and_undo_change_what_the_bot_says(ksite, new_page):
         assert "skulle komma in senast" in json.loads(change.before)["answer"]
         assert "skulle lämnas in senast" in json.loads(change.after)["answer"]
     page.click("text=Ångra ändringen")
+    page.wait_for_url("**/kunskap/deadline?angrad=1")
     assert "Ändringen är ångrad" in page.locator("[role=status]").inner_text()
     assert faq.read_bytes() == original and bot_answer(ksite.knowledge) == before
     assert page.locator("li.change").first.inner_text().startswith("Ångrade en ändring")
@@ -279,3 +282,24 @@ def test_the_new_pages_need_a_login_and_forms_a_csrf_token(ksite, new_page):
         reply = page.request.post(ksite.url + path, form={**data, "csrf_token": "förfalskad"}, max_redirects=0)
         assert reply.status == 403, path
     assert faq.read_bytes() == original and not ksite.review.exists()
+
+
+def test_every_topic_edited_and_undone_gives_the_file_back_byte_for_byte(tmp_path):
+    import yaml
+
+    from kansli import knowledge_files as files
+
+    copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", copy)
+    original = (ROOT / "knowledge" / "faq.yml").read_bytes()
+    for entry in yaml.safe_load(original)["topics"]:
+        current = files.read_topic(copy, entry["id"])
+        edited = files.TopicText(current.answer + " Ett ord till.", [q + " och mer" for q in current.quotes])
+        before = files.save_topic(copy, entry["id"], edited, expected=current.fingerprint())
+        assert before == current and files.read_topic(copy, entry["id"]) == edited
+        with pytest.raises(files.StaleEdit):  # someone saved in between: refused, nothing written
+            files.save_topic(copy, entry["id"], current, expected=current.fingerprint())
+        others = [t for t in yaml.safe_load((copy / "faq.yml").read_text())["topics"] if t["id"] != entry["id"]]
+        assert others == [t for t in yaml.safe_load(original)["topics"] if t["id"] != entry["id"]]
+        files.save_topic(copy, entry["id"], files.TopicText.from_dict(json.loads(json.dumps(before.as_dict()))))
+        assert (copy / "faq.yml").read_bytes() == original, entry["id"]
