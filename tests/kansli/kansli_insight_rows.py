@@ -54,6 +54,15 @@ def _message(knowledge, key):
 
 
 def build_tracker(path: Path) -> str:
+    """A SQLite tracker store with the rows below; returns its URL."""
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    fill(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def fill(engine) -> None:
+    """Create Rasa's `events` table in the database and write the conversations below into it."""
     knowledge = load_knowledge()
     rows = []
     now = time.time() - 3600
@@ -123,9 +132,6 @@ def build_tracker(path: Path) -> str:
             c.action("action_submit_sketch")
             c.bot("Tack! Din idéskiss är skickad.")
 
-    engine = create_engine(f"sqlite:///{path}", future=True)
     EVENTS.metadata.create_all(engine)
     with engine.begin() as connection:
         connection.execute(insert(EVENTS), rows)
-    engine.dispose()
-    return f"sqlite:///{path}"

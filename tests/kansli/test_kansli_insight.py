@@ -99,3 +99,33 @@ def test_axe_finds_no_serious_or_critical_violations_on_the_insight_pages(ksite,
     bad = {n: [v for v in r["violations"] if v["impact"] in ("serious", "critical")] for n, r in results.items()}
     (ARTIFACTS / "kansli-insight-axe-report.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     assert len(results) == 2 and all(not v for v in bad.values()), bad
+
+
+def test_a_postgresql_tracker_store_gives_the_same_numbers(tmp_path):
+    """The configured SQL store (KANSLI_TRACKER_DB_URL) is read by reflection, like SQLite."""
+    from conftest import require_service
+    from kansli_fixtures import PG_HOST, PG_PORT, PostgresSchema
+    from kansli_insight_rows import build_tracker, fill
+    from sqlalchemy import create_engine
+
+    from finsam.knowledge import load_knowledge
+    from kansli import insight
+
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    knowledge = load_knowledge()
+    sqlite = create_engine(build_tracker(tmp_path / "tracker.db"), future=True)
+    expected = insight.overview(insight.read_conversations(sqlite, knowledge), knowledge)
+    sqlite.dispose()
+    with PostgresSchema() as schema:
+        engine = create_engine(schema.url, future=True)
+        try:
+            fill(engine)
+            conversations = insight.read_conversations(engine, knowledge)
+        finally:
+            engine.dispose()
+    assert insight.overview(conversations, knowledge) == expected
+    stages, [week] = expected
+    assert (week.conversations, week.answered, week.unanswered) == (9, 2, 5)
+    assert week.gave_up[stages.index("Fråga 3")] == 1
+    report = insight.unanswered_report(conversations)
+    assert {u.reason for u in report.items} == {"not_in_documents", "clarification", "fallback"}
