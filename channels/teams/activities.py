@@ -37,7 +37,8 @@ def sender_id_for(activity: Mapping[str, Any]) -> str:
     """
     parts = [tenant_of(activity) or "", str(_get(activity, "conversation", "id") or ""),
              str(_get(activity, "from", "id") or "")]
-    return "teams-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: JSON may carry a lone surrogate ("\ud800") in any id (tests/test_fuzz.py).
+    return "teams-" + hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 _AT_TAG = re.compile(r"<at(?:\s[^>]*)?>.*?</at>", flags=re.IGNORECASE | re.DOTALL)
@@ -45,7 +46,7 @@ _AT_TAG = re.compile(r"<at(?:\s[^>]*)?>.*?</at>", flags=re.IGNORECASE | re.DOTAL
 
 def strip_mentions(text: str, entities: Iterable[Any] | None = None) -> str:
     """The message without @mentions (of the bot or anyone else), whitespace tidied."""
-    for entity in entities or ():
+    for entity in entities if isinstance(entities, (list, tuple)) else ():
         mention = entity.get("text") if isinstance(entity, Mapping) and entity.get("type") == "mention" else None
         if isinstance(mention, str) and mention:
             text = text.replace(mention, " ")
@@ -68,7 +69,9 @@ def is_welcome_event(activity: Mapping[str, Any], app_id: str) -> bool:
     if kind != "conversationUpdate":
         return False
     bot_ids = {_get(activity, "recipient", "id"), f"28:{app_id}"} - {None}
-    return any(_get(member, "id") in bot_ids for member in activity.get("membersAdded") or [])
+    members = activity.get("membersAdded")
+    return any(isinstance(_get(member, "id"), str) and _get(member, "id") in bot_ids
+               for member in (members if isinstance(members, list) else []))
 
 
 class RecentKeys:
