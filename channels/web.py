@@ -39,6 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import web_feedback
 from channels.rest import collect_replies, failure_text, prepare_text
 from channels.security import (
     AddressLimits,
@@ -353,7 +354,10 @@ class WebChatInput(InputChannel):
             messages = await collect_replies(on_new_message, sender, text, self.name(), WebOutputChannel())
             if messages is None:
                 return response.json({"user_text": text, "messages": [{"text": failure_text()}]})
-            return response.json({"user_text": text, "messages": signed_links(web_messages(messages), self.links)})
+            replies = signed_links(web_messages(messages), self.links)
+            # The answers to a question carry feedback: true (👍/👎 in the widget, channels/web_feedback.py).
+            replies = await web_feedback.mark(self, request, sender, replies)
+            return response.json({"user_text": text, "messages": replies})
 
         @web.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
@@ -401,6 +405,20 @@ class WebChatInput(InputChannel):
                 return _error(BAD_SESSION, 400)
             erased = await self._end(request, sender)
             return response.json({"ended": True, "erased": erased})
+
+        @web.route("/feedback", methods=["POST", "OPTIONS"])
+        async def feedback(request: Request) -> HTTPResponse:
+            sender = session_of(request)
+            if sender is None:
+                return _error(BAD_SESSION, 400)
+            refusal = await self._refusal(request, sender)
+            if refusal:
+                return _error(refusal, 400)
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            return await web_feedback.handle(self, request, sender, body, _error)
 
         @web.route("/drafts/<reference>/<filename>", methods=["GET"])
         async def draft(request: Request, reference: str, filename: str) -> HTTPResponse:

@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from finsam import feedback
 from finsam.erasure import tracker_engine
 from finsam.knowledge import load_knowledge
 from kansli import charts, insight, review_file
@@ -19,30 +20,34 @@ from kansli.web import render
 logger = logging.getLogger(__name__)
 
 
-def _conversations(request: Request):
-    """(knowledge, conversations, error) – an unreachable tracker store is said, not a 500."""
+def _conversations(request: Request, with_feedback: bool = False):
+    """(knowledge, conversations, error[, 👎 answers]) – an unreachable tracker store is said, not a 500."""
     knowledge = load_knowledge(knowledge_dir())
     try:
         engine = tracker_engine(tracker_location(request.app.state.tracker_url))
         try:
-            return knowledge, insight.read_conversations(engine, knowledge), ""
+            result = (knowledge, insight.read_conversations(engine, knowledge), "")
+            return result + (feedback.read(engine, "down"),) if with_feedback else result
         finally:
             if engine is not None:
                 engine.dispose()
     except Exception as error:
         logger.warning("Tracker store not readable: %s", type(error).__name__)
-        return knowledge, [], "Samtalsdatabasen gick inte att läsa just nu."
+        result = (knowledge, [], "Samtalsdatabasen gick inte att läsa just nu.")
+        return result + ([],) if with_feedback else result
 
 
 @login_required
 def unanswered_page(request: Request):
-    _, convs, error = _conversations(request)
+    _, convs, error, thumbs_down = _conversations(request, with_feedback=True)
+    for item in thumbs_down:
+        item["week"] = insight.week_of(item["created"])
     report = insight.unanswered_report(convs)
     in_review = {insight.question_key(e.get("text") or "") for e in review_file.read(review_file.review_path())}
     with session_scope(request.app.state.db_url) as session:
         audit(session, request.state.user["username"], "visade_obesvarade", None, f"{len(report.items)} frågor")
     return render(request, "unanswered.html", nav="obesvarade", report=report, reasons=insight.REASONS,
-                  error=error, in_review=in_review, key=insight.question_key,
+                  error=error, in_review=in_review, thumbs_down=thumbs_down, key=insight.question_key,
                   added=request.query_params.get("tillagd"), review_path=review_file.review_path().name)
 
 

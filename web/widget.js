@@ -70,7 +70,11 @@
     historyFailed: "Jag kunde inte hämta det tidigare samtalet.",
     download: "Ladda ner utkastet (Word, draft.docx)",
     downloadMd: "som text (draft.md)",
-    downloadFailed: "Jag kunde inte hämta utkastet."
+    downloadFailed: "Jag kunde inte hämta utkastet.",
+    // 👍/👎 under an answer (channels/web_feedback.py); the emoji is hidden, the words are read.
+    feedbackGood: "Bra svar",
+    feedbackBad: "Dåligt svar",
+    feedbackThanks: "Tack för återkopplingen!"
   };
 
   // ------------------------------------------------------------------ helpers
@@ -286,6 +290,24 @@
     return link;
   }
 
+  function feedbackButtons(answer) {
+    var group = el("p", {"class": "finsam-feedback"});
+    [["up", "👍", TEXT.feedbackGood], ["down", "👎", TEXT.feedbackBad]].forEach(function (choice) {
+      var button = el("button", {"type": "button", "class": "finsam-feedback-" + choice[0]});
+      button.appendChild(el("span", {"aria-hidden": "true"}, choice[1]));
+      button.appendChild(el("span", {"class": "finsam-sr"}, choice[2]));
+      button.addEventListener("click", function () {
+        request("POST", "/feedback", {answer: answer, rating: choice[0]}, session).then(function (data) {
+          group.textContent = (data && data.text) || TEXT.feedbackThanks;
+        }, function (error) {
+          showError(error.serverText || error.message, null);
+        });
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
   function addMessage(sender, message) {
     var item = el("div", {"class": "finsam-msg finsam-msg-" + sender});
     item.appendChild(el("span", {"class": "finsam-sr"}, sender === "user" ? TEXT.you + " " : TEXT.bot + " "));
@@ -299,6 +321,9 @@
         links.appendChild(draftLink(message.draft_md_url, TEXT.downloadMd, "finsam-download-md"));
       }
       item.appendChild(links);
+    }
+    if (sender === "bot" && message.feedback && message.text) {
+      item.appendChild(feedbackButtons(message.text));
     }
     log.appendChild(item);
     scrollToEnd();

@@ -71,3 +71,41 @@ def test_an_unanswerable_question_shows_up_under_obesvarade_fragor(pair, new_pag
     latest = page.locator("table.latest tbody").inner_text()
     assert UNANSWERABLE in latest and "kansli-live-4" not in page.content()
     assert "Inte i underlaget" in page.locator("table.latest tbody tr", has_text=UNANSWERABLE).inner_text()
+
+
+def test_thumbs_down_in_the_widget_is_listed_with_its_question(pair, new_page):
+    import json
+    import urllib.error
+    import urllib.request
+
+    bot, kansli, _ = pair
+    widget = new_page()
+    widget.goto(f"{bot.url}/webhooks/web/demo")
+    widget.click("#finsam-launcher")
+    widget.fill("#finsam-input", "Vem kan söka medel?")
+    widget.press("#finsam-input", "Enter")
+    widget.wait_for_selector(".finsam-msg-bot .finsam-feedback")
+    answer = widget.locator(".finsam-msg-bot", has=widget.locator(".finsam-feedback")).last
+    assert "minst två" in answer.locator(".finsam-text").inner_text()
+    assert widget.locator(".finsam-feedback-down").last.inner_text().startswith("👎")
+    widget.locator(".finsam-feedback-down").last.click()
+    widget.wait_for_function("() => document.body.innerText.includes('Tack för återkopplingen!')")
+    assert widget.errors == []
+    # A text the bot never said in this conversation cannot be rated.
+    key = json.loads(urllib.request.urlopen(urllib.request.Request(
+        f"{bot.url}/webhooks/web/session", data=b"{}", method="POST"), timeout=30).read())["session"]
+    forged = urllib.request.Request(f"{bot.url}/webhooks/web/feedback", method="POST", data=json.dumps(
+        {"answer": "Förbundet ger alla 10 miljoner.", "rating": "down"}).encode(),
+        headers={"X-Finsam-Session": key, "Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(forged, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status, body = error.code, json.loads(error.read())
+    assert status == 404 and "finns inte i det här samtalet" in json.dumps(body, ensure_ascii=False)
+    page = login(new_page(), kansli)
+    page.goto(f"{kansli.url}/obesvarade")
+    [row] = page.locator("table.thumbs-down tbody tr").all()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[1] == "Vem kan söka medel?" and "minst två" in cells[2] and cells[3] == "web"
+    assert "10 miljoner" not in page.content()
