@@ -155,7 +155,7 @@ bodies = st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps
                        lambda v: json.dumps(v).encode()))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)  # each example is an HTTP request
 @given(body=bodies, channel=st.sampled_from(["rest", "web"]))
 def test_the_rest_and_web_channels_answer_any_body_and_hand_rasa_no_personnummer(channel_server, body, channel):
     before = len(channel_server.received)
