@@ -9,12 +9,11 @@ from starlette.responses import RedirectResponse, Response
 
 from finsam import feedback
 from finsam.erasure import tracker_engine
-from finsam.knowledge import load_knowledge
 from kansli import charts, insight, review_file
 from kansli.auth import audit, login_required
 from kansli.db import session_scope
 from kansli.erasure import tracker_location
-from kansli.knowledge_files import knowledge_dir
+from kansli.views_knowledge import current_knowledge
 from kansli.web import render
 
 logger = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def _conversations(request: Request, with_feedback: bool = False):
     """(knowledge, conversations, error[, 👎 answers]) – an unreachable tracker store is said, not a 500."""
-    knowledge = load_knowledge(knowledge_dir())
+    knowledge = current_knowledge()
     try:
         engine = tracker_engine(tracker_location(request.app.state.tracker_url))
         try:

@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 from typing import List, Optional
 
+import yaml
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,9 +27,14 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 5000
 
 
-def _knowledge() -> KnowledgeBase:
+def current_knowledge() -> KnowledgeBase:
     # Read fresh (not the bot's cache): the page must show what is on disk now.
-    return load_knowledge(files.knowledge_dir())
+    try:
+        return load_knowledge(files.knowledge_dir())
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as error:
+        logger.error("Knowledge base unreadable: %s", error)
+        raise HTTPException(500, "Kunskapsbasen går inte att läsa just nu (ett fel i knowledge/, se `make check`). "
+                                 "Boten svarar med den senast fungerande versionen.") from error
 
 
 def _topic(knowledge: KnowledgeBase, topic_id: str) -> Topic:
@@ -46,7 +52,7 @@ def with_text(topic: Topic, text: files.TopicText) -> Topic:
 
 @login_required
 def knowledge_page(request: Request):
-    knowledge = _knowledge()
+    knowledge = current_knowledge()
     rows = [{"topic": t, "stale": stale_reasons(t), "problems": topic_problems(knowledge, t)}
             for t in knowledge.topics]
     return render(request, "knowledge.html", nav="kunskap", rows=rows, knowledge=knowledge,
@@ -73,7 +79,7 @@ def _topic_page(request: Request, knowledge: KnowledgeBase, topic: Topic, text: 
 
 @login_required
 def topic_page(request: Request):
-    knowledge = _knowledge()
+    knowledge = current_knowledge()
     topic = _topic(knowledge, request.path_params["topic_id"])
     text = files.read_topic(files.knowledge_dir(), topic.id)
     return _topic_page(request, knowledge, topic, text, text.fingerprint(),
@@ -82,7 +88,7 @@ def topic_page(request: Request):
 
 @login_required(form=True)
 def save_topic(request: Request, form):
-    knowledge = _knowledge()
+    knowledge = current_knowledge()
     topic = _topic(knowledge, request.path_params["topic_id"])
     new = files.TopicText(answer=files.clean(str(form.get("answer") or ""))[:MAX_TEXT],
                           quotes=[files.clean(str(form.get(f"quote_{i}") or ""))[:MAX_TEXT]
@@ -148,13 +154,13 @@ def undo_change(request: Request, form):
 
 @login_required
 def source_page(request: Request):
-    return render(request, "knowledge_source.html", nav="kunskap", knowledge=_knowledge(), result=None, error="",
+    return render(request, "knowledge_source.html", nav="kunskap", knowledge=current_knowledge(), result=None, error="",
                   document_id="")
 
 
 @login_required(form=True)
 def check_source(request: Request, form):
-    knowledge = _knowledge()
+    knowledge = current_knowledge()
     document_id = str(form.get("document") or "")
     upload = form.get("file")
     error = ""

@@ -303,3 +303,27 @@ def test_every_topic_edited_and_undone_gives_the_file_back_byte_for_byte(tmp_pat
         assert others == [t for t in yaml.safe_load(original)["topics"] if t["id"] != entry["id"]]
         files.save_topic(copy, entry["id"], files.TopicText.from_dict(json.loads(json.dumps(before.as_dict()))))
         assert (copy / "faq.yml").read_bytes() == original, entry["id"]
+
+
+def test_a_broken_knowledge_file_gives_a_swedish_error_page(knowledge_copy, tmp_path):
+    import re
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from kansli import config
+    from kansli.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'kansli.db'}"
+    settings = replace(config.settings_from_env({"KANSLI_DATA_DIR": str(tmp_path)}), database_url=url,
+                       failed_login_delay=0)
+    with TestClient(create_app(settings, drafts_dir=tmp_path / "drafts"), base_url="https://testserver") as client:
+        with session_scope(url) as session:
+            create_user(session, "kerstin", "Kerstin", "ett långt lösenord!")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"csrf_token": token, "username": "kerstin", "password": "ett långt lösenord!"})
+        assert client.get("/kunskap").status_code == 200
+        (knowledge_copy / "faq.yml").write_text("topics: [\n", encoding="utf-8")
+        for path in ("/kunskap", "/kunskap/deadline", "/obesvarade", "/oversikt"):
+            page = client.get(path)
+            assert page.status_code == 500 and "Kunskapsbasen går inte att läsa just nu" in page.text, path
