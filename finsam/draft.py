@@ -318,5 +318,9 @@ class DraftStore:
             return
         for name in FILES:
             tmp = stored.folder / f".{name}.tmp"
-            shutil.copyfile(stored.version_folder / name, tmp)
-            os.replace(tmp, stored.folder / name)
+            try:
+                shutil.copyfile(stored.version_folder / name, tmp)
+                os.replace(tmp, stored.folder / name)
+            except BaseException:  # disk full: no half copy stays; submitting again publishes
+                tmp.unlink(missing_ok=True)
+                raise

@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import ROOT
 from live import free_port, wait_until_up
+from rasa_sdk.events import SlotSet
 from test_actions import COMPLETE, run
 
 from actions import sketch_form
@@ -257,3 +258,28 @@ def test_a_full_disk_while_queuing_the_mail_is_retried_on_the_next_submit(dispat
     monkeypatch.setattr(Outbox, "add", real_add)
     [event] = submit(dispatcher, tracker_factory, domain)  # the same answers: the same draft, now queued
     assert [e.reference for e in Outbox(drafts_dir).pending()] == [event["value"]]
+
+
+def test_a_full_disk_while_publishing_version_2_leaves_no_partial_copy_and_a_retry_completes(
+        dispatcher, tracker_factory, domain, drafts_dir, no_smtp, monkeypatch):
+    [first] = submit(dispatcher, tracker_factory, domain)
+    reference = first["value"]
+    edited = dict(COMPLETE, draft_reference=reference, background="Ny bakgrund: unga bollas mellan myndigheterna.")
+    real_copyfile = draft_module.shutil.copyfile
+
+    def copy_then_fail(source, target, *args, **kwargs):
+        if str(target).endswith(".draft.json.tmp"):
+            with open(target, "w") as half:
+                half.write("{")  # half written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_copyfile(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(draft_module.shutil, "copyfile", copy_then_fail)
+    assert submit(dispatcher, tracker_factory, domain, edited) == []
+    assert dispatcher.messages[-1]["text"] == sketch_form.SUBMIT_FAILED
+    assert not [p for p in (drafts_dir / reference).iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.setattr(draft_module.shutil, "copyfile", real_copyfile)
+    assert submit(dispatcher, tracker_factory, domain, edited) == [SlotSet("draft_reference", reference)]
+    import json
+
+    assert json.loads((drafts_dir / reference / "draft.json").read_text(encoding="utf-8"))["version"] == 2
