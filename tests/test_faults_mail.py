@@ -153,30 +153,40 @@ def test_bad_mail_settings_stop_the_action_server_at_start(tmp_path, env, variab
     assert not any(tmp_path.iterdir())  # nothing written
 
 
-def test_the_action_server_delivers_the_outbox_at_start(tmp_path, knowledge):
+def wait_for(condition, what):
+    for _ in range(1200):  # waiting for an event, not measuring time
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen")
+
+
+def test_the_action_server_retries_the_outbox_in_the_background_until_smtp_is_back(tmp_path, knowledge):
     store, outbox = DraftStore(tmp_path), Outbox(tmp_path)
     stored, _ = store.submit("a", COMPLETE, knowledge.idea_sketch, [])
     outbox.add(stored)
-    smtp = free_port()
-    controller, inbox = start_smtp(smtp)
-    port = free_port()
+    smtp, port = free_port(), free_port()
     log = tmp_path / "actions.log"
     with open(log, "wb") as out:
         server = subprocess.Popen([sys.executable, "scripts/action_server.py"], cwd=ROOT, stdout=out,
                                   stderr=subprocess.STDOUT,
                                   env=dict(os.environ, **smtp_env(smtp), ACTION_SERVER_PORT=str(port),
-                                           DRAFTS_DIR=str(tmp_path), PYTHONPATH=str(ROOT)))
+                                           OUTBOX_RETRY_SECONDS="0.5", DRAFTS_DIR=str(tmp_path),
+                                           PYTHONPATH=str(ROOT)))
+    controller = None
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", server, 120, log)
-        for _ in range(600):  # the first pass runs right after start; wait for it, not for a time
-            if not outbox.pending():
-                break
-            time.sleep(0.1)
+        wait_for(lambda: log.read_text().count("SMTP server unavailable") >= 2, "two failed attempts")
+        assert [e.reference for e in outbox.pending()] == [stored.reference]  # kept while SMTP is down
+        controller, inbox = start_smtp(smtp)
+        wait_for(lambda: not outbox.pending(), "delivery")
+        wait_for(lambda: inbox.messages, "the mail")
+        time.sleep(1.5)  # three more passes: nothing is sent again
     finally:
         server.terminate()
         server.wait(timeout=30)
-        controller.stop()
-    assert outbox.pending() == []
+        if controller:
+            controller.stop()
     [mail] = inbox.messages
     assert stored.reference in mail["Subject"]
 
