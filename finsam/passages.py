@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Sequence, Set, Tuple
 
+from finsam.wordmatch import pipeline
+
 ROOT = Path(__file__).resolve().parent.parent
-SPACY_MODEL = ROOT / "models" / "sv_finsam_core_sm"
 STEM_LENGTH = 6
 
 # Function words and question words, folded. Domain words ("beslut", "dag") stay searchable,
@@ -57,19 +58,9 @@ class Hit:
     matched: Tuple[str, ...]  # the question's content terms found in the passage
 
 
-_nlp_lock = threading.Lock()
-_nlp = None
-
-
 def spacy_pipeline():
-    """The project's Swedish pipeline, loaded on first use (the parser and NER are not needed)."""
-    global _nlp
-    with _nlp_lock:
-        if _nlp is None:
-            import spacy
-
-            _nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner"])
-        return _nlp
+    """The project's Swedish pipeline, shared with the pre-review so the action server loads it once."""
+    return pipeline()
 
 
 @lru_cache(maxsize=2048)

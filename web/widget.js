@@ -48,10 +48,11 @@
       "förbundet, eller skriv ”jag har en idé” så hjälper jag dig att skriva en idéskiss till förbundets kansli.",
     noticeTitle: "Innan du skriver",
     notice: "Skriv inte personuppgifter om enskilda personer (till exempel namn, personnummer eller " +
-      "hälsouppgifter om deltagare). Det du skriver sparas hos förbundet så att du kan fortsätta senare, " +
+      "hälsouppgifter om deltagare). Det du skriver sparas hos förbundet, " +
       "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter 90 dagar. " +
       "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i webbläsaren " +
-      "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan. Knappen ”Avsluta och glöm” " +
+      "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan; efter två timmar utan " +
+      "aktivitet börjar ett nytt samtal. Knappen ”Avsluta och glöm” " +
       "avslutar samtalet direkt.",
     you: "Du:",
     bot: "Finsam-assistenten (bot):",
