@@ -199,6 +199,14 @@ def _error(text: str, status: int, headers: Optional[Dict[str, str]] = None) -> 
     return response.json({"error": text}, status=status, headers=headers)
 
 
+def _json_body(request: Request) -> Any:
+    """The parsed JSON body, or None when it is missing or malformed (the caller answers in Swedish)."""
+    try:
+        return request.json
+    except Exception:
+        return None
+
+
 class WebChatInput(InputChannel):
     """Channel for the website chat widget (web/widget.js)."""
 
@@ -241,6 +249,16 @@ class WebChatInput(InputChannel):
             return None
         channel = tracker.get_latest_input_channel()
         return tracker if channel in (None, self.name()) else None
+
+    async def _usable_session(self, request: Request) -> Tuple[Optional[str], Optional[HTTPResponse]]:
+        """The request's session key when it may still be used, else the error response to send."""
+        sender = session_of(request)
+        if sender is None:
+            return None, _error(BAD_SESSION, 400)
+        refusal = await self._refusal(request, sender)
+        if refusal:
+            return None, _error(refusal, 400)
+        return sender, None
 
     async def _refusal(self, request: Request, session: str) -> Optional[str]:
         """Why this key may no longer be used (ended, or idle too long), else None."""
@@ -327,10 +345,7 @@ class WebChatInput(InputChannel):
         async def message(request: Request) -> HTTPResponse:
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return _error(TOO_BIG, 413)
-            try:
-                body = request.json
-            except Exception:
-                body = None
+            body = _json_body(request)
             if not isinstance(body, dict):
                 return _error(BAD_JSON, 400)
             sender = session_of(request)
@@ -361,12 +376,9 @@ class WebChatInput(InputChannel):
 
         @web.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
-            sender = session_of(request)
-            if sender is None:
-                return _error(BAD_SESSION, 400)
-            refusal = await self._refusal(request, sender)
-            if refusal:
-                return _error(refusal, 400)
+            sender, refused = await self._usable_session(request)
+            if refused:
+                return refused
             tracker = await self._tracker(request, sender)
             if tracker is None:
                 return response.json({"messages": []})
@@ -378,16 +390,10 @@ class WebChatInput(InputChannel):
 
         @web.route("/draft-link", methods=["POST", "OPTIONS"])
         async def draft_link(request: Request) -> HTTPResponse:
-            sender = session_of(request)
-            if sender is None:
-                return _error(BAD_SESSION, 400)
-            refusal = await self._refusal(request, sender)
-            if refusal:
-                return _error(refusal, 400)
-            try:
-                body = request.json
-            except Exception:
-                body = None
+            sender, refused = await self._usable_session(request)
+            if refused:
+                return refused
+            body = _json_body(request)
             reference = body.get("reference") if isinstance(body, dict) else None
             filename = body.get("file") if isinstance(body, dict) else None
             if filename not in DRAFT_FILES or not isinstance(reference, str) or not is_reference(reference):
@@ -408,16 +414,10 @@ class WebChatInput(InputChannel):
 
         @web.route("/feedback", methods=["POST", "OPTIONS"])
         async def feedback(request: Request) -> HTTPResponse:
-            sender = session_of(request)
-            if sender is None:
-                return _error(BAD_SESSION, 400)
-            refusal = await self._refusal(request, sender)
-            if refusal:
-                return _error(refusal, 400)
-            try:
-                body = request.json
-            except Exception:
-                body = None
+            sender, refused = await self._usable_session(request)
+            if refused:
+                return refused
+            body = _json_body(request)
             return await web_feedback.handle(self, request, sender, body, _error)
 
         @web.route("/drafts/<reference>/<filename>", methods=["GET"])
