@@ -261,8 +261,12 @@ def validate_answer(slot: str, text: str, entities: Iterable[Mapping], limits: M
         return Turn("answer", {slot: address}, responses)
 
     if slot == "contact_name":
-        people = [e.get("value") for e in entities or [] if e.get("entity") == "PER" and e.get("value")]
-        text = people[0] if len(people) == 1 and len(str(people[0]).split()) >= 2 else _NAME_PREFIX.sub("", text)
+        # A name found by NER is used only as it stands in the (redacted) message, so nothing
+        # the redaction removed can come back through an entity value.
+        people = [clean_text(str(e.get("value"))) for e in entities or []
+                  if e.get("entity") == "PER" and e.get("value")]
+        named = len(people) == 1 and len(people[0].split()) >= 2 and people[0] in text
+        text = people[0] if named else _NAME_PREFIX.sub("", text)
 
     short = slot in SHORT_ANSWER_SLOTS
     if short and len(text) < 2 or not short and len(text.split()) < int(limits.get("min_words", 3)):

@@ -2,7 +2,7 @@
 import pytest
 
 from finsam.redaction import PLACEHOLDER
-from finsam.sketch import OPEN, field_from_message, interpret_turn
+from finsam.sketch import OPEN, field_from_message, interpret_turn, validate_answer
 
 FAQ = {"ask_who_can_apply", "ask_deadline", "ask_criteria"}
 LIMITS = {"min_words": 3, "max_answer_chars": 5000}
@@ -265,3 +265,12 @@ def test_resume_point_names_the_question_where_the_sketch_stopped():
     assert resume_point({"title": "x", "background": "b", "solution": "s", "target_group": "t",
                          "coordination": "c", "measurement": "m", "governance": "g", "anchoring": "a"}) == \
         "frågan om parterna"
+
+
+def test_a_name_entity_cannot_bring_back_a_redacted_personnummer():
+    # Found by the fuzz test: an NER value that does not stand in the redacted message was stored as the name.
+    turn = validate_answer("contact_name", "Jag heter Karin Holm 19850101-1234",
+                           [{"entity": "PER", "value": "Karin Holm 19850101-1234"}], {})
+    assert turn.kind == "answer"
+    assert "1234" not in turn.slots["contact_name"]
+    assert ("utter_personnummer_removed", {}) in turn.responses
