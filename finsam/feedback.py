@@ -8,6 +8,7 @@ lists the 👎 answers with their question (kansli/views_insight.py).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from typing import Iterable, List, Optional, Tuple
@@ -60,6 +61,19 @@ def find_answer(events: Iterable[dict], answer: str) -> Optional[Tuple[str, str]
     wanted = " ".join((answer or "").split())
     for question, text in reversed(answer_turns(events)):
         if " ".join(text.split()) == wanted:
+            return question, text
+    return None
+
+
+def answer_id(answer: str) -> str:
+    """A short id for an answer text (whitespace-insensitive), for channels that carry an id, not the text."""
+    return hashlib.sha256(" ".join((answer or "").split()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def find_answer_by_id(events: Iterable[dict], wanted: str) -> Optional[Tuple[str, str]]:
+    """The newest (question, answer) whose answer has this id (answer_id), or None."""
+    for question, text in reversed(answer_turns(events)):
+        if answer_id(text) == wanted:
             return question, text
     return None
 

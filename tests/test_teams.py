@@ -348,6 +348,78 @@ def test_a_long_answer_is_split_at_paragraph_boundaries(bot, fake):
     assert paragraphs[:12] == LONG_PARAGRAPHS and paragraphs[12].startswith("Källa:")
 
 
+def feedback_rows(bot) -> list:
+    with sqlite3.connect(bot.env["TRACKER_DB"]) as db:
+        db.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in db.execute("select * from finsam_feedback order by id")]
+        except sqlite3.OperationalError:  # nobody rated anything yet
+            return []
+
+
+def feedback_buttons(replies: list) -> dict:
+    """rating -> the 👍/👎 card action under the answer in these replies."""
+    actions = [b for r in replies for a in r.get("attachments") or [] for b in a["content"].get("buttons") or []]
+    return {b["value"]["finsam_feedback"]: b for b in actions
+            if isinstance(b.get("value"), dict) and "finsam_feedback" in b["value"]}
+
+
+def click(conversation: str, button: dict, **kwargs) -> dict:
+    """What Teams posts when the user clicks a messageBack button."""
+    return {**message(conversation, button["text"], **kwargs), "value": button["value"]}
+
+
+def test_an_answer_gets_thumbs_buttons_and_thumbs_down_is_stored_masked_without_sender(bot, fake):
+    conversation = "a:conv-feedback"
+    question = message(conversation, "Vem kan söka medel? Svara till anna.svensson@example.se eller 0455-123 45")
+    assert deliver(bot, question)[0] == 200
+    replies = fake.replies_to(conversation)
+    buttons = feedback_buttons(replies)
+    assert set(buttons) == {"up", "down"}
+    assert buttons["up"]["title"] == "👍 Bra svar" and buttons["down"]["title"] == "👎 Dåligt svar"
+    assert all(b["type"] == "messageBack" and b["value"]["answer_id"] for b in buttons.values())
+    assert "attachments" in replies[0] and replies[0]["text"]  # the answer itself is still the message text
+    user_turns = len(tracker_events(bot, question))
+    before = feedback_rows(bot)
+
+    assert deliver(bot, click(conversation, buttons["down"]))[0] == 200
+    rows = feedback_rows(bot)[len(before):]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["channel"] == "teams" and row["rating"] == "down"
+    assert row["question"] == "Vem kan söka medel? Svara till [e-post] eller [telefon]"
+    assert row["answer"] in [e["text"] for e in tracker_events(bot, question, "bot")]
+    assert set(row) == {"id", "created", "channel", "rating", "question", "answer"}  # no sender column
+    stored = json.dumps(row, ensure_ascii=False)
+    assert "29:user-anna" not in stored and sender_id_for(question) not in stored and "anna.svensson" not in stored
+    # The click is not a message for Rasa; the user is thanked.
+    assert len(tracker_events(bot, question)) == user_turns
+    assert fake.replies_to(conversation)[-1]["text"] == "Tack för återkopplingen!"
+
+
+def test_rating_an_answer_the_conversation_never_got_is_refused(bot, fake):
+    asked = "a:conv-feedback-asked"
+    assert deliver(bot, message(asked, "Vem kan söka medel?"))[0] == 200
+    answer = fake.replies_to(asked)
+    assert "minst två" in answer[0]["text"] and "Källa:" in answer[0]["text"]  # a FAQ answer, with 👍/👎
+    assert set(feedback_buttons(answer)) == {"up", "down"}
+    down = feedback_buttons(answer)["down"]
+    before = len(feedback_rows(bot))
+    answer_id = down["value"]["answer_id"]
+    for forged in (click("a:conv-feedback-other", down),  # another conversation replays the value
+                   click(asked, down, user="29:user-bertil"),  # someone else in the same conversation
+                   click(asked, {**down, "value": {"finsam_feedback": "down", "answer_id": "0" * 16}}),
+                   click(asked, {**down, "value": {"finsam_feedback": "meh", "answer_id": answer_id}})):
+        assert deliver(bot, forged)[0] == 200
+    assert tracker_events(bot, click("a:conv-feedback-other", down)) == []
+    assert len(feedback_rows(bot)) == before
+    assert fake.replies_to("a:conv-feedback-other")[-1]["text"] == "Det svaret finns inte i det här samtalet."
+    assert [r["text"] for r in fake.replies_to(asked)[-3:]] == [
+        "Det svaret finns inte i det här samtalet.", "Det svaret finns inte i det här samtalet.",
+        "Återkopplingen ska vara 👍 eller 👎."]
+    assert len(tracker_events(bot, message(asked, ""))) == 1  # only the question reached Rasa
+
+
 def test_other_activity_types_are_acknowledged_and_ignored(bot, fake):
     for kind in ("typing", "messageReaction", "messageUpdate", "invoke"):
         activity = {**message(f"a:conv-{kind}", "hej"), "type": kind}
@@ -822,6 +894,28 @@ def test_message_parts_put_buttons_after_the_last_piece_and_escape_html():
     assert card["buttons"][0]["text"] == "/affirm"
     assert teams.message_parts({"text": "Rad ett\nrad två"}) == [{"text": "Rad ett<br>rad två"}]
     assert teams.message_parts({"custom": {"draft_reference": "X"}}) == []
+
+
+def test_an_answer_with_an_id_gets_thumbs_under_its_last_piece_and_after_its_own_buttons():
+    from channels.teams.formatting import feedback_actions
+    from finsam.feedback import answer_id, find_answer_by_id
+
+    thumbs = feedback_actions("abc123")
+    assert [a["value"] for a in thumbs] == [{"finsam_feedback": "up", "answer_id": "abc123"},
+                                            {"finsam_feedback": "down", "answer_id": "abc123"}]
+    parts = teams.message_parts({"text": "A" * 50 + "\n\n" + "B" * 50, "feedback": "abc123"}, limit=60)
+    assert parts[0] == {"text": "A" * 50}
+    assert parts[1]["text"] == "B" * 50 and parts[1]["attachments"][0]["content"] == {"buttons": thumbs}
+    with_buttons = teams.message_parts({"text": "Menade du?", "feedback": "abc123",
+                                        "buttons": [{"title": "Ja", "payload": "/affirm"}]})
+    assert [b["title"] for b in with_buttons[0]["attachments"][0]["content"]["buttons"]] == [
+        "Ja", "👍 Bra svar", "👎 Dåligt svar"]
+    assert "attachments" not in teams.message_parts({"text": "Hej"})[0]
+    events = [{"event": "user", "text": "Vem kan söka?"}, {"event": "action", "name": "action_answer_question"},
+              {"event": "bot", "text": "Minst två  parter."}, {"event": "user", "text": "/greet"},
+              {"event": "action", "name": "utter_greet"}, {"event": "bot", "text": "Hej!"}]
+    assert find_answer_by_id(events, answer_id("Minst två parter.")) == ("Vem kan söka?", "Minst två  parter.")
+    assert find_answer_by_id(events, answer_id("Hej!")) is None  # not an answering action's message
 
 
 @pytest.mark.parametrize("typed, shown", [

@@ -17,6 +17,8 @@ the environment). URL: POST /webhooks/teams/webhook. The package, by concern:
 - activities.py – @mentions stripped, sender ids, retries recognised, welcome events, scope.
 - formatting.py – replies escaped for Teams (HTML and Markdown, so echoed user text is never
                   a link or formatting), split at paragraphs, buttons as card actions.
+- feedback.py   – 👍/👎 buttons under the answers and the clicks, recorded with finsam/feedback.py
+                  (only answers this conversation got; never passed to Rasa).
 - channel.py    – TeamsInput: the webhook. Personnummer are redacted before Rasa sees the text
                   (as in channels/rest.py). In a team channel or group chat the idea sketch does
                   not run: the bot asks the user to continue in a personal chat, so no name or

@@ -15,6 +15,7 @@ from sanic.response import HTTPResponse
 
 from channels.failures import watching_turn
 from channels.rest import MAX_MESSAGE_CHARS
+from channels.teams import feedback as teams_feedback
 from channels.teams.activities import (
     RECENT_ACTIVITIES,
     WELCOME_WINDOW_SECONDS,
@@ -155,7 +156,13 @@ class TeamsInput(InputChannel):
         # Everything but messages and the bot's own arrival (typing, reactions, edits, invokes,
         # other members joining) is acknowledged and ignored.
         if activity.get("type") == "message":
-            if self._first_time(activity):
+            if not self._first_time(activity):
+                return
+            value = teams_feedback.rating_of(activity)
+            if value is not None:  # a 👍/👎 click: recorded here, never passed to Rasa
+                thanks = await teams_feedback.rate(agent, sender_id_for(activity), value, self.name())
+                await self._reply(activity, [{"text": thanks}])
+            else:
                 await self._answer(activity, on_new_message, agent)
         elif is_welcome_event(activity, self.settings.app_id) and self._first_time(activity) \
                 and self.welcomed.add(activity["conversation"]["id"]):
@@ -182,6 +189,7 @@ class TeamsInput(InputChannel):
             messages = [{"text": PERSONAL_CHAT_ONLY}]
         else:
             messages = await self._ask_rasa(redact_personnummer(text)[0], sender_id_for(activity), on_new_message)
+            messages = await teams_feedback.mark(agent, sender_id_for(activity), messages)
         await self._reply(activity, messages)
 
     async def _would_run_sketch(self, text: str, sender_id: str, agent: Any) -> bool:

@@ -90,9 +90,20 @@ def card_action(button: Mapping[str, Any]) -> dict | None:
     return {"type": "messageBack", "title": title or payload, "text": payload, "displayText": title or payload}
 
 
-def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]]) -> list[dict]:
+FEEDBACK_KEY = "finsam_feedback"
+FEEDBACK_TITLES = {"up": "👍 Bra svar", "down": "👎 Dåligt svar"}
+
+
+def feedback_actions(answer_id: str) -> list[dict]:
+    """👍/👎 under an answer: messageBack with a value the channel handles itself (never Rasa)."""
+    return [{"type": "messageBack", "title": title, "text": title, "displayText": title,
+             "value": {FEEDBACK_KEY: rating, "answer_id": answer_id}}
+            for rating, title in FEEDBACK_TITLES.items()]
+
+
+def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]], extra: Iterable[dict] = ()) -> list[dict]:
     """Text and buttons as hero cards; more than six buttons continue on further cards."""
-    actions = [a for a in (card_action(b) for b in buttons) if a]
+    actions = [a for a in (card_action(b) for b in buttons) if a] + list(extra)
     cards = []
     for start in range(0, max(len(actions), 1), MAX_CARD_BUTTONS):
         content: dict[str, Any] = {"buttons": actions[start:start + MAX_CARD_BUTTONS]}
@@ -107,13 +118,16 @@ def message_parts(message: Mapping[str, Any], limit: int = MAX_REPLY_CHARS) -> l
     chunks = split_text(str(message.get("text") or ""), limit)
     buttons = message.get("buttons") or []
     parts: list[dict] = []
+    rating = feedback_actions(str(message["feedback"])) if message.get("feedback") else []
     if buttons:
         # The buttons go with the last piece of text, right where the user reads on.
         last = chunks.pop() if chunks else ""
         parts = [{"text": teams_markup(chunk)} for chunk in chunks]
-        parts.append({"attachmentLayout": "list", "attachments": hero_cards(teams_markup(last), buttons)})
+        parts.append({"attachmentLayout": "list", "attachments": hero_cards(teams_markup(last), buttons, rating)})
     else:
         parts = [{"text": teams_markup(chunk)} for chunk in chunks]
+        if rating and parts:  # the answer stays the activity's text; 👍/👎 as a card under it
+            parts[-1]["attachments"] = hero_cards("", [], rating)
     if message.get("image"):
         parts.append({"attachments": [{"contentType": HERO_CARD,
                                        "content": {"images": [{"url": str(message["image"])}]}}]})
