@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 import sqlalchemy as sa
 import yaml
 
+from finsam import feedback
 from finsam.draft import DraftStore, drafts_dir, is_reference, staging_tag
 
 # The actions after which the conversation is erased (rasa_addons.tracker_store acts on them).
@@ -55,6 +56,7 @@ class ErasureReport:
     drafts: List[str] = field(default_factory=list)
     staging: int = 0
     index_entries: int = 0
+    feedback: int = 0
 
     def merge(self, other: ErasureReport) -> ErasureReport:
         self.conversations += other.conversations
@@ -62,6 +64,7 @@ class ErasureReport:
         self.drafts += other.drafts
         self.staging += other.staging
         self.index_entries += other.index_entries
+        self.feedback += other.feedback
         return self
 
 
@@ -264,7 +267,7 @@ def erase_email(email: str, tracker: TrackerLocation = None, drafts_root: Option
 def purge(tracker: TrackerLocation, drafts_root: Optional[Path], retention_days: float,
           now: Optional[float] = None) -> ErasureReport:
     """Retention: delete conversations whose last event is older than retention_days, drafts
-    older than that, the index entries of removed drafts and every `.staging-*` folder."""
+    older than that, the index entries of removed drafts, old 👍/👎 ratings and every `.staging-*` folder."""
     cutoff = (now if now is not None else time.time()) - retention_days * 86400
     report = ErasureReport()
     engine = tracker_engine(tracker)
@@ -275,6 +278,8 @@ def purge(tracker: TrackerLocation, drafts_root: Optional[Path], retention_days:
                 .having(sa.func.max(EVENTS.c.timestamp) < cutoff)))
             report.events = delete_conversations(connection, stale)
         report.conversations = stale
+        # 👍/👎 ratings live in the same database and hold a (masked) question: same retention.
+        report.feedback = feedback.purge(engine, cutoff)
         compact(engine)
     root = Path(drafts_root or drafts_dir())
     report.merge(remove_drafts(root, older_than=cutoff))
@@ -284,4 +289,4 @@ def purge(tracker: TrackerLocation, drafts_root: Optional[Path], retention_days:
 
 def describe(report: ErasureReport) -> Dict[str, Any]:
     return {"conversations": len(report.conversations), "events": report.events, "drafts": len(report.drafts),
-            "staging": report.staging, "index_entries": report.index_entries}
+            "staging": report.staging, "index_entries": report.index_entries, "feedback": report.feedback}

@@ -96,3 +96,11 @@ def read(engine: Optional[sa.engine.Engine], rating: Optional[str] = None, limit
         statement = statement.where(FEEDBACK.c.rating == rating)
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(statement)]
+
+
+def purge(engine: Optional[sa.engine.Engine], older_than: float) -> int:
+    """Retention (make purge): delete ratings created before `older_than` (epoch seconds); how many went."""
+    if engine is None or not sa.inspect(engine).has_table(FEEDBACK.name):
+        return 0
+    with engine.begin() as connection:
+        return connection.execute(sa.delete(FEEDBACK).where(FEEDBACK.c.created < older_than)).rowcount or 0

@@ -40,8 +40,8 @@ def main() -> None:
     report = purge(url, drafts_dir(), days)
     store = "ingen samtalsdatabas" if url is None else url.render_as_string(hide_password=True)
     print(f"Gallrat ({store}), äldre än {days:g} dagar: {len(report.conversations)} samtal "
-          f"({report.events} händelser), {len(report.drafts)} utkast, {report.index_entries} indexposter "
-          f"och {report.staging} tillfälliga mappar.")
+          f"({report.events} händelser), {len(report.drafts)} utkast, {report.index_entries} indexposter, "
+          f"{report.feedback} omdömen (👍/👎) och {report.staging} tillfälliga mappar.")
 
 
 if __name__ == "__main__":

@@ -129,3 +129,24 @@ def test_the_readme_tells_the_förbund_to_decide_on_retention():
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+def test_old_feedback_ratings_go_with_the_same_retention(tmp_path):
+    import sqlalchemy as sa
+
+    from finsam import feedback
+
+    now = time.time()
+    db_path = tmp_path / "tracker.db"
+    make_sqlite_store(db_path, [("recent", now, "kvar")])
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    feedback.record(engine, "web", "down", "en gammal fråga", "ett svar")
+    feedback.record(engine, "teams", "up", "en ny fråga", "ett svar")
+    with engine.begin() as connection:  # age the first rating past the limit
+        connection.execute(sa.update(feedback.FEEDBACK).where(feedback.FEEDBACK.c.question == "en gammal fråga")
+                           .values(created=now - 100 * DAY))
+
+    report = purge(db_path, tmp_path / "drafts", 90, now=now)
+
+    assert report.feedback == 1
+    assert [row["question"] for row in feedback.read(engine)] == ["en ny fråga"]
