@@ -5,9 +5,10 @@
   the token is set at all. On loopback without a token it stays open for the demo and tests.
 - Client address: the socket's peer; the forwarded header only counts when that peer is one of
   TRUSTED_PROXY (comma-separated addresses or networks), so nobody else can choose their address.
-- Per-address rate limits with the `limits` library: in memory by default, in Redis (REDIS_URL,
-  or REDIS_HOST/PORT/DB/PASSWORD of bot/endpoints.scaled.yml) so that several Rasa instances share
-  the counts.
+- Rate limits per client address and per conversation: in memory by default (bounded,
+  WEB_LIMIT_MAX_KEYS keys per limit, forgotten after their window), in Redis with the `limits`
+  library (REDIS_URL, or REDIS_HOST/PORT/DB/PASSWORD of bot/endpoints.scaled.yml) so that several
+  Rasa instances share the counts. Keys are hashed.
 - Request size: Sanic's REQUEST_MAX_SIZE (default 100 MB) is lowered to 1 MB unless
   SANIC_REQUEST_MAX_SIZE is set, so a huge body is refused from its Content-Length, unread.
 - Signed draft links: HMAC-SHA256 with DRAFT_LINK_SECRET (or a random secret made at start),
@@ -24,7 +25,8 @@ import math
 import os
 import secrets
 import time
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
+from collections import OrderedDict, deque
+from typing import Any, Callable, Deque, Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 from limits import parse as parse_rate
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REQUEST_MAX_SIZE = 1024 * 1024
 DEFAULT_DRAFT_LINK_SECONDS = 300
+DEFAULT_MAX_KEYS = 50_000
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -170,31 +173,95 @@ def rate_from_env(name: str, default: str, env: Mapping[str, str] = os.environ) 
     return default
 
 
+def max_keys_from_env(env: Mapping[str, str] = os.environ) -> int:
+    """WEB_LIMIT_MAX_KEYS: how many keys each in-memory limit may hold (default 50 000)."""
+    return _positive_int(env.get("WEB_LIMIT_MAX_KEYS"), DEFAULT_MAX_KEYS)
+
+
+class SlidingWindows:
+    """At most `limit` events per `window` seconds per key, in memory, and bounded: a key whose
+    last event is older than the window is forgotten at the next new key (the least recently
+    used keys come first, so that is O(1) per key), and never more than `max_keys` are kept
+    (then the least recently used goes; it only loses its count)."""
+
+    def __init__(self, limit: int, window: float, max_keys: int = DEFAULT_MAX_KEYS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max(1, max_keys)
+        self.clock = clock
+        self._hits: OrderedDict[str, Deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def hit(self, key: str, now: Optional[float] = None) -> Tuple[bool, int]:
+        """Counts one event; (allowed, seconds until the next one is allowed)."""
+        now = self.clock() if now is None else now
+        hits = self._hits.get(key)
+        if hits is None:
+            self._forget_old(now)
+            hits = self._hits[key] = deque()
+        self._hits.move_to_end(key)
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False, max(1, math.ceil(self.window - (now - hits[0])))
+        hits.append(now)
+        return True, 0
+
+    def _forget_old(self, now: float) -> None:
+        while self._hits:
+            oldest = next(iter(self._hits.values()))
+            if oldest and now - oldest[-1] < self.window and len(self._hits) < self.max_keys:
+                return
+            self._hits.popitem(last=False)
+
+
 class AddressLimits:
-    """Named limits ("session", "message") counted per client address."""
+    """Named limits ("session", "message" per client address, "conversation" per session key).
+
+    In memory: SlidingWindows per name (bounded; the `limits` library's memory storage kept a
+    key for every address ever seen). Shared: the `limits` moving window in Redis, whose keys
+    expire with their window. Keys are hashed, so neither Redis nor memory holds an address or
+    a session key in the clear.
+    """
 
     def __init__(self, rates: Mapping[str, str], storage_uri: str = "memory://",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, max_keys: Optional[int] = None) -> None:
         self.items = {name: parse_rate(rate) for name, rate in rates.items()}
         self.storage_uri = storage_uri
-        self.storage = limits_storage.storage_from_string(storage_uri)
-        self.limiter = strategies.MovingWindowRateLimiter(self.storage)
         self.clock = clock
         self.shared = not storage_uri.startswith("memory")
+        if self.shared:
+            self.storage = limits_storage.storage_from_string(storage_uri)
+            self.limiter = strategies.MovingWindowRateLimiter(self.storage)
+        else:
+            size = max_keys_from_env() if max_keys is None else max_keys
+            self.windows = {name: SlidingWindows(item.amount, item.get_expiry(), size, clock)
+                            for name, item in self.items.items()}
+
+    def remembered(self) -> int:
+        """How many keys the in-memory limits hold (0 when they live in Redis)."""
+        return 0 if self.shared else sum(len(w) for w in self.windows.values())
+
+    @staticmethod
+    def _key(value: str) -> str:
+        return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def _hit(self, name: str, address: str) -> Tuple[bool, int]:
-        item = self.items[name]
-        if self.limiter.hit(item, "finsam", name, address):
+        item, key = self.items[name], self._key(address)
+        if self.limiter.hit(item, "finsam", name, key):
             return True, 0
-        reset_at, _ = self.limiter.get_window_stats(item, "finsam", name, address)
-        return False, max(1, math.ceil(reset_at - self.clock()))
+        reset_at, _ = self.limiter.get_window_stats(item, "finsam", name, key)
+        return False, max(1, math.ceil(reset_at - time.time()))
 
     async def hit(self, name: str, address: str) -> Tuple[bool, int]:
         """Counts one event; (allowed, seconds until the next one is allowed)."""
-        try:
-            if self.shared:  # the Redis client blocks: keep it off the event loop
-                return await asyncio.to_thread(self._hit, name, address)
-            return self._hit(name, address)
+        if not self.shared:
+            return self.windows[name].hit(self._key(address))
+        try:  # the Redis client blocks: keep it off the event loop
+            return await asyncio.to_thread(self._hit, name, address)
         except Exception as error:  # a broken Redis must not take the chat down; say so loudly
             logger.error("Rate limit storage %s failed (%s); request let through",
                          self.storage_uri.split("@")[-1], type(error).__name__)

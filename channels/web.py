@@ -15,9 +15,10 @@ never in a URL, so it stays out of proxy logs and browser history):
 
 The same checks as channels/rest.py run before Rasa stores anything (personnummer removed,
 size, no client metadata). Limits: WEB_RATE_LIMIT messages per minute per conversation
-(default 20, in memory), and per client address (channels/security.py, `limits`, shared in
+(default 20), and per client address (channels/security.py, `limits`, shared in
 Redis when configured) WEB_SESSION_RATE_LIMIT new sessions (default 30/minute) and
-WEB_ADDRESS_RATE_LIMIT messages (default 120/minute). A key unused for WEB_SESSION_IDLE_MINUTES
+WEB_ADDRESS_RATE_LIMIT messages (default 120/minute); all in Redis when configured, else in
+bounded memory (WEB_LIMIT_MAX_KEYS). A key unused for WEB_SESSION_IDLE_MINUTES
 (default 120) is refused. CORS is only granted to the origins in WEB_ALLOWED_ORIGINS (never "*").
 """
 from __future__ import annotations
@@ -28,9 +29,8 @@ import os
 import re
 import secrets
 import time
-from collections import OrderedDict, deque
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Set, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text, Tuple
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -44,6 +44,7 @@ from channels.rest import collect_replies, failure_text, prepare_text
 from channels.security import (
     AddressLimits,
     DraftLinks,
+    SlidingWindows,
     limit_request_size,
     rate_from_env,
     rate_storage_uri,
@@ -65,7 +66,6 @@ logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_RATE_LIMIT = 20
-RATE_WINDOW_SECONDS = 60.0
 MAX_BODY_BYTES = 128 * 1024
 # secrets.token_urlsafe(32): 32 random bytes, 43 characters of base64url.
 SESSION_BYTES = 32
@@ -143,37 +143,7 @@ def rate_limit_from_env(value: Optional[str] = None) -> int:
     return DEFAULT_RATE_LIMIT
 
 
-class RateLimiter:
-    """At most `limit` events per `window` seconds per key (sliding window, in memory)."""
-
-    def __init__(self, limit: int, window: float = RATE_WINDOW_SECONDS, max_keys: int = 50_000):
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._hits: OrderedDict[str, Deque[float]] = OrderedDict()
-
-    def hit(self, key: str, now: Optional[float] = None) -> Tuple[bool, int]:
-        """Counts one event; returns (allowed, seconds until the next one is allowed)."""
-        now = time.monotonic() if now is None else now
-        hits = self._hits.get(key)
-        if hits is None:
-            self._forget_old(now)
-            hits = self._hits[key] = deque()
-        self._hits.move_to_end(key)
-        while hits and now - hits[0] >= self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False, max(1, int(self.window - (now - hits[0])) + 1)
-        hits.append(now)
-        return True, 0
-
-    def _forget_old(self, now: float) -> None:
-        if len(self._hits) < self.max_keys:
-            return
-        for key in [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]:
-            del self._hits[key]
-        while len(self._hits) >= self.max_keys:  # still full: drop the least recently used
-            self._hits.popitem(last=False)
+RateLimiter = SlidingWindows  # the per-conversation windows (channels/security.py), bounded
 
 
 def idle_minutes_from_env(value: Optional[str] = None) -> int:
@@ -213,10 +183,11 @@ class WebChatInput(InputChannel):
     def __init__(self, allowed_origins: Optional[Set[str]] = None, rate_limit: Optional[int] = None,
                  web_dir: Path = WEB_DIR):
         self.allowed_origins = allowed_origins_from_env() if allowed_origins is None else set(allowed_origins)
-        self.limiter = RateLimiter(rate_limit or rate_limit_from_env())
+        # Per address and per conversation; in Redis when configured, so every instance counts alike.
         self.address_limits = AddressLimits(
             {"session": rate_from_env("WEB_SESSION_RATE_LIMIT", DEFAULT_SESSION_RATE),
-             "message": rate_from_env("WEB_ADDRESS_RATE_LIMIT", DEFAULT_ADDRESS_RATE)},
+             "message": rate_from_env("WEB_ADDRESS_RATE_LIMIT", DEFAULT_ADDRESS_RATE),
+             "conversation": f"{rate_limit or rate_limit_from_env()}/minute"},
             rate_storage_uri())
         self.links = DraftLinks()
         self.idle_seconds = idle_minutes_from_env() * 60
@@ -288,8 +259,8 @@ class WebChatInput(InputChannel):
             await store.save(tracker)
             return erased
 
-    async def _address_limited(self, request: Request, name: str) -> Optional[HTTPResponse]:
-        allowed, retry_after = await self.address_limits.hit(name, request_address(request))
+    async def _address_limited(self, request: Request, name: str, key: Optional[str] = None) -> Optional[HTTPResponse]:
+        allowed, retry_after = await self.address_limits.hit(name, key or request_address(request))
         return None if allowed else _error(TOO_FAST, 429, {"Retry-After": str(retry_after)})
 
     def _static(self, filename: str, content_type: str, extra: Optional[Dict[str, str]] = None) -> HTTPResponse:
@@ -357,9 +328,9 @@ class WebChatInput(InputChannel):
             refusal = await self._refusal(request, sender)
             if refusal:
                 return _error(refusal, 400)
-            allowed, retry_after = self.limiter.hit(sender)
-            if not allowed:
-                return _error(TOO_FAST, 429, {"Retry-After": str(retry_after)})
+            limited = await self._address_limited(request, "conversation", sender)
+            if limited:
+                return limited
             try:
                 text, reply = prepare_text(body.get("message"))
             except TypeError:
