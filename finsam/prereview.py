@@ -250,7 +250,8 @@ def review(answers: Mapping[str, Optional[str]], rules: dict, parties: Optional[
             age = rules["target_age"]
             failing = any(a < age["min"] or a > age["max"] for a in ages_mentioned(words, rules.get("ages", {})))
         else:
-            failing = not mentions(words, check["terms"], negation if check.get("negation") else None)
+            failing = not mentions(words, check["terms"], negation if check.get("negation") else None,
+                                   check.get("unless", []))
         if failing:
             suggestions.append(Suggestion(
                 check=check["id"],

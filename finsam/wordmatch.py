@@ -193,10 +193,15 @@ def negated(words: Sequence[Word], span: Tuple[int, int], negation: dict) -> boo
     return False
 
 
-def mentions(words: Sequence[Word], terms: Iterable[str], negation: Optional[dict] = None) -> bool:
-    """Whether any term stands in the words (outside a negated clause, when negation is given)."""
+def mentions(words: Sequence[Word], terms: Iterable[str], negation: Optional[dict] = None,
+             unless: Iterable[str] = ()) -> bool:
+    """Whether any term stands in the words (outside a negated clause, when negation is given,
+    and not as part of a phrase in `unless`: "räknar med att" is no counting)."""
     compiled = [compile_term(t) for t in terms]
+    idioms = find_terms(words, [compile_term(t) for t in unless])
     for span in find_terms(words, compiled):
+        if any(start < span[1] and span[0] < end for start, end in idioms):
+            continue
         if negation is None or not negated(words, span, negation):
             return True
     return False
