@@ -24,7 +24,8 @@ from finsam.sketch import is_open
 from finsam.wordmatch import Part, Word, analyse, compile_term, find_terms, fold, match_at, mentions, negated, pipeline
 
 # analyse, fold and pipeline are part of this module's interface (tests, scripts/eval_prereview.py).
-__all__ = ["Suggestion", "review", "parties_named", "ages_mentioned", "ages_outside", "load_parties",
+__all__ = ["Suggestion", "review", "parties_named", "parties_to_confirm", "ages_mentioned", "ages_outside",
+           "load_parties",
            "analyse", "fold", "pipeline", "mentions", "Word"]
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ def load_parties(directory: Optional[Path] = None) -> dict:
         return cached[1]
     _parties_cache[path] = (stamp, data)
     return data
+
+
+def parties_to_confirm(parties: dict) -> List[dict]:
+    """The parties the kansli has not confirmed yet (`confirmed` is not true), for `make check`."""
+    return [party for party in parties.get("parties", []) if party.get("confirmed") is not True]
 
 
 def parties_named(words: Sequence[Word], parties: dict, negation: Optional[dict] = None) -> List[str]:

@@ -3,7 +3,8 @@ with file and line – for whoever edits knowledge/*.yml, the domain or the NLU 
 
 Checks: every knowledge/*.yml parses; the knowledge base loads (fields, references);
 every quoted source passage stands in its document; knowledge/privacy.yml is complete
-(unconfirmed placeholders are listed, not failed); the domain, rules, stories and NLU
+(unconfirmed placeholders are listed, not failed); the member parties in
+knowledge/parties.yml that the kansli has not confirmed are listed; the domain, rules, stories and NLU
 files parse; and `rasa data validate` passes. Exit code 1 when something is wrong.
 
     .venv/bin/python scripts/check.py [--skip-rasa]
@@ -22,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from finsam import privacy  # noqa: E402
+from finsam import prereview, privacy  # noqa: E402
 from finsam.knowledge import DEFAULT_KNOWLEDGE_DIR, KnowledgeError, load_knowledge, normalise_space  # noqa: E402
 
 RASA_FILES = ["bot/domain.yml", "bot/rules.yml", "bot/stories.yml"]
@@ -110,6 +111,22 @@ def privacy_problems(directory: Path) -> tuple[List[str], List[str]]:
     return errors, notes
 
 
+def party_notes(directory: Path) -> List[str]:
+    """The member parties in knowledge/parties.yml that the kansli has not confirmed yet."""
+    path = directory / "parties.yml"
+    if not path.exists() or yaml_problems(path):
+        return []
+    notes = []
+    for party in prereview.parties_to_confirm(yaml.safe_load(path.read_text(encoding="utf-8")) or {}):
+        basis = ("källdokumenten nämner den" if party.get("in_sources") is True else
+                 "källdokumenten nämner den inte som medlem"
+                 + (f" (de säger bara \"{party['seed_says']}\")" if party.get("seed_says") else ""))
+        notes.append(f"{shown(path)}, rad {line_of(path, 'id: ' + str(party.get('id')))}: {party.get('name')} "
+                     f"är inte bekräftad som medlem – {basis}. Kansliet ska kontrollera den mot "
+                     f"förbundsordningen och sätta confirmed: true.")
+    return notes
+
+
 def rasa_problems() -> List[str]:
     problems: List[str] = []
     for name in RASA_FILES + [shown(p) for p in sorted((ROOT / "nlu_data").glob("*.yml"))]:
@@ -135,6 +152,7 @@ def main(argv: List[str]) -> int:
 
     problems = knowledge_problems(directory)
     errors, notes = privacy_problems(directory)
+    notes += party_notes(directory)
     problems += errors
     if problems:
         failed = True

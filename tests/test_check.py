@@ -92,3 +92,18 @@ def test_check_runs_rasas_own_validation_of_domain_and_nlu(tmp_path):
     result = check(None)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Domän och NLU-data: OK" in result.stdout
+
+
+def test_check_lists_the_member_parties_the_kansli_has_not_confirmed(knowledge_copy):
+    result = check(knowledge_copy, "--skip-rasa")
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = [line for line in result.stdout.splitlines() if "parties.yml" in line and "inte bekräftad" in line]
+    assert len(listed) == 8  # FK, AF, Region Blekinge and the five municipalities
+    assert any("Försäkringskassan" in line and "nämner den inte som medlem" in line for line in listed)
+    path = knowledge_copy / "parties.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("id: forsakringskassan")
+    path.write_text(text[:start] + text[start:].replace("confirmed: false", "confirmed: true", 1), encoding="utf-8")
+    result = check(knowledge_copy, "--skip-rasa")
+    listed = [line for line in result.stdout.splitlines() if "parties.yml" in line and "inte bekräftad" in line]
+    assert len(listed) == 7 and not any("Försäkringskassan" in line for line in listed)

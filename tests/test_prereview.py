@@ -160,6 +160,22 @@ def test_member_parties_are_recognised(text, expected):
     assert sorted(_parties(text)) == sorted(expected)
 
 
+def test_parties_file_is_honest_about_what_the_seeds_say(knowledge):
+    """in_sources: true only for a party the seeds name; seed_says stands verbatim in a seed;
+    a party not in the sources is never marked confirmed without the kansli (issue 9)."""
+    parties = prereview.load_parties()
+    seeds = " ".join(" ".join(doc.text().split()) for doc in knowledge.documents.values())
+    for party in parties["parties"]:
+        assert party["in_sources"] in (True, False) and party["confirmed"] in (True, False), party["id"]
+        if party["in_sources"]:
+            assert any(re.search(rf"\b{re.escape(name)}\b", seeds) for name in party["names"]), party["id"]
+        if party.get("seed_says"):
+            assert party["seed_says"] in seeds, party["id"]
+    # The seeds name none of the eight as a member, and the kansli has not confirmed them yet.
+    assert [p["id"] for p in prereview.parties_to_confirm(parties)] == [p["id"] for p in parties["parties"]]
+    assert not any(p["in_sources"] for p in parties["parties"])
+
+
 def test_parties_file_names_the_members_and_cites_the_sources(knowledge):
     parties = prereview.load_parties()
     ids = [p["id"] for p in parties["parties"]]
