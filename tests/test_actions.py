@@ -8,26 +8,13 @@ import json
 import docx
 import pytest
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUtteranceReverted
+from sketch_samples import COMPLETE_SKETCH
 
 from actions import answers, privacy, sketch_form
 from finsam.privacy import get_privacy, short_notice
 from finsam.sketch import OPEN, SKETCH_SLOTS
 
-COMPLETE = {
-    "title": "Gemensam väg",
-    "background": "Unga hamnar mellan stolarna; en kartläggning visar behov av samverkan.",
-    "solution": "Ett team som bygger på deltagarnas egna styrkor.",
-    "target_group": "Unga vuxna 18-29 år med psykisk ohälsa.",
-    "coordination": "Gemensamma möten där deltagaren är delaktig.",
-    "measurement": OPEN,
-    "governance": "Styrgrupp; Karlshamns kommun är huvudman. Budget 1 miljon per år i två år.",
-    "anchoring": "Förankrat i ledningsgrupperna, målet är ordinarie verksamhet.",
-    "parties": "Karlshamns kommun (huvudman), Arbetsförmedlingen, Försäkringskassan",
-    "contact_name": "Anna Svensson",
-    "organisation": "Karlshamns kommun",
-    "role": "Samordnare",
-    "email": "anna.svensson@karlshamn.se",
-}
+COMPLETE = COMPLETE_SKETCH
 
 
 def run(action, dispatcher, tracker, domain):

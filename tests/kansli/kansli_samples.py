@@ -5,27 +5,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, Optional
 
+from sketch_samples import COMPLETE_SKETCH
+
 from finsam.draft import DraftStore
 from finsam.knowledge import load_knowledge
 from finsam.prereview import review
 from finsam.sketch import OPEN
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script><b>fet</b>'
-BASE = {
-    "title": "Gemensam väg till arbete",
-    "background": "Unga hamnar mellan stolarna; en kartläggning visar behov av samverkan.",
-    "solution": "Ett team som bygger på deltagarnas egna styrkor.",
-    "target_group": "Unga vuxna 18-29 år med psykisk ohälsa.",
-    "coordination": "Gemensamma möten där deltagaren är delaktig.",
-    "measurement": OPEN,
-    "governance": "Styrgrupp; Karlshamns kommun är huvudman. Budget 1 miljon per år i två år.",
-    "anchoring": "Förankrat i ledningsgrupperna, målet är ordinarie verksamhet.",
-    "parties": "Karlshamns kommun (huvudman), Arbetsförmedlingen, Försäkringskassan",
-    "contact_name": "Anna Svensson",
-    "organisation": "Karlshamns kommun",
-    "role": "Samordnare",
-    "email": "anna.svensson@karlshamn.se",
-}
+BASE = {**COMPLETE_SKETCH, "title": "Gemensam väg till arbete"}
 PEOPLE = [
     ("Gemensam väg till arbete", "Anna Svensson", "anna.svensson@karlshamn.se",
      "Karlshamns kommun (huvudman), Arbetsförmedlingen, Försäkringskassan"),
