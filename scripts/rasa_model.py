@@ -9,11 +9,13 @@ editing a fact never needs a new model.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "models" / "rasa"
@@ -64,11 +66,26 @@ def train() -> Path:
          "--fixed-model-name", target.name[: -len(".tar.gz")]],
         cwd=ROOT, check=True,
     )
-    print(f"Träningen tog {time.monotonic() - started:.0f} s", flush=True)
+    seconds = time.monotonic() - started
+    print(f"Träningen tog {seconds:.0f} s", flush=True)
+    _timing_file(target).write_text(json.dumps({"train_seconds": round(seconds, 1)}), encoding="utf-8")
     # Keep the three newest models; older ones are of no further use.
     for old in sorted(MODEL_DIR.glob("finsam-*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-3]:
         old.unlink()
+        _timing_file(old).unlink(missing_ok=True)
     return target
+
+
+def _timing_file(model: Path) -> Path:
+    return model.with_name(model.name[: -len(".tar.gz")] + ".train.json")
+
+
+def recorded_train_seconds(model: Path) -> Optional[float]:
+    """How long `make train` took for this model (for `make bench`), or None when not recorded."""
+    try:
+        return float(json.loads(_timing_file(model).read_text(encoding="utf-8"))["train_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The pieces of `make bench` (scripts/bench.py): servers, load client, stock floor, profile, report."""
