@@ -11,6 +11,8 @@ never in a URL, so it stays out of proxy logs and browser history):
                                     with DRAFT_LINK_SECRET that expires (DRAFT_LINK_SECONDS, 300).
 - POST end                       -> "Avsluta och glöm": the conversation is erased from the tracker
                                     store (finsam.erasure) and the key is refused from then on.
+- POST resume-code, POST resume {code} -> a one-time fortsättningskod to continue another day
+                                    (channels/web_resume.py, finsam/resume_codes.py).
 - GET  widget.js, widget.css, demo.css, demo -> the widget and a demo page that embeds it.
 
 The same checks as channels/rest.py run before Rasa stores anything (personnummer removed,
@@ -39,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import web_feedback
+from channels import web_feedback, web_resume
 from channels.rest import collect_replies, failure_text, prepare_text
 from channels.security import (
     AddressLimits,
@@ -187,6 +189,8 @@ class WebChatInput(InputChannel):
         self.address_limits = AddressLimits(
             {"session": rate_from_env("WEB_SESSION_RATE_LIMIT", DEFAULT_SESSION_RATE),
              "message": rate_from_env("WEB_ADDRESS_RATE_LIMIT", DEFAULT_ADDRESS_RATE),
+             "resume": rate_from_env("WEB_RESUME_RATE_LIMIT", web_resume.DEFAULT_RATE),
+             "resume_all": rate_from_env("WEB_RESUME_GLOBAL_RATE_LIMIT", web_resume.DEFAULT_GLOBAL_RATE),
              "conversation": f"{rate_limit or rate_limit_from_env()}/minute"},
             rate_storage_uri())
         self.links = DraftLinks()
@@ -252,6 +256,7 @@ class WebChatInput(InputChannel):
             if tracker is None or was_ended(tracker.events):
                 return False
             erased = await erase_conversation(store, session)
+            await web_resume.forget(self, request, session)
             tracker = await store.retrieve(session)
             if tracker is None:
                 tracker = await store.get_or_create_tracker(session, append_action_listen=False)
@@ -343,6 +348,8 @@ class WebChatInput(InputChannel):
             replies = signed_links(web_messages(messages), self.links)
             # The answers to a question carry feedback: true (👍/👎 in the widget, channels/web_feedback.py).
             replies = await web_feedback.mark(self, request, sender, replies)
+            # A goodbye in the middle of the sketch gets a fortsättningskod (channels/web_resume.py).
+            replies = await web_resume.after_turn(self, request, sender, replies)
             return response.json({"user_text": text, "messages": replies})
 
         @web.route("/history", methods=["GET", "OPTIONS"])
@@ -390,6 +397,8 @@ class WebChatInput(InputChannel):
                 return refused
             body = _json_body(request)
             return await web_feedback.handle(self, request, sender, body, _error)
+
+        web_resume.add_routes(web, self, on_new_message, _error)
 
         @web.route("/drafts/<reference>/<filename>", methods=["GET"])
         async def draft(request: Request, reference: str, filename: str) -> HTTPResponse:

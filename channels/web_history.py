@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # Metadata of the Restarted event that "Avsluta och glöm" stores: the key is never served again.
 ENDED_MARK = {"finsam_web": "session_ended"}
+# Messages the channel itself sends to Rasa, shown in the history as what the user did.
+CHANNEL_PAYLOADS = {"/sketch_resume": "Fortsätt med en kod"}
 
 
 
@@ -75,7 +77,7 @@ def history_from_events(events: Any, draft_reference: Optional[str]) -> List[Dic
     for event in events:
         if isinstance(event, UserUttered):
             text = event.text or ""
-            title = next((b["title"] for b in last_buttons if b["payload"] == text), None)
+            title = next((b["title"] for b in last_buttons if b["payload"] == text), None) or CHANNEL_PAYLOADS.get(text)
             history.append({"sender": "user", "text": title or text})
             last_buttons = []
         elif isinstance(event, BotUttered):

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 import sqlalchemy as sa
 import yaml
 
-from finsam import feedback
+from finsam import feedback, resume_codes
 from finsam.draft import DraftStore, drafts_dir, is_reference, staging_tag
 
 # The actions after which the conversation is erased (rasa_addons.tracker_store acts on them).
@@ -239,6 +239,7 @@ def erase_sender(sender_id: str, tracker: TrackerLocation = None, drafts_root: O
         with engine.begin() as connection:
             report.events = delete_conversations(connection, [sender_id])
         report.conversations = [sender_id] if report.events else []
+        resume_codes.forget(engine, [sender_id])  # a fortsättningskod must not outlive its conversation
     return report
 
 
@@ -256,6 +257,7 @@ def erase_email(email: str, tracker: TrackerLocation = None, drafts_root: Option
             senders = senders_mentioning(connection, email)
             report.events = delete_conversations(connection, senders)
         report.conversations = senders
+        resume_codes.forget(engine, senders)
         compact(engine)
     for sender in report.conversations:
         report.staging += remove_staging(drafts_root, sender)
@@ -280,6 +282,9 @@ def purge(tracker: TrackerLocation, drafts_root: Optional[Path], retention_days:
         report.conversations = stale
         # 👍/👎 ratings live in the same database and hold a (masked) question: same retention.
         report.feedback = feedback.purge(engine, cutoff)
+        # Fortsättningskoder of purged conversations, and every expired one.
+        resume_codes.forget(engine, stale)
+        resume_codes.purge(engine, now)
         compact(engine)
     root = Path(drafts_root or drafts_dir())
     report.merge(remove_drafts(root, older_than=cutoff))
