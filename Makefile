@@ -99,8 +99,18 @@ sync-faq: setup
 lint: setup
 	$(PY) -m ruff check .
 
+# This bot against a stock `rasa init` bot (build/bench/report.md); BENCH_ARGS="--quick --profile --train --cv".
 bench: train
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# Load test, not part of `make test`: 200 conversations x 15 turns (FAQ and whole idea sketches)
+# against one instance and against two behind nginx (PostgreSQL + Redis; nginx-light is installed
+# from Debian when run as root). Uses the newest trained model; report in build/load/report.md.
+# Quick run: make load LOAD_ARGS="--conversations 20 --mode single"
+.PHONY: load
+load: setup
+	@ls models/rasa/finsam-*.tar.gz >/dev/null 2>&1 || $(MAKE) train
+	$(PY) scripts/load.py $(LOAD_ARGS)
 
 # Pre-review precision/recall per rule on tests/data/prereview (tuning and held-out sets).
 .PHONY: eval-prereview
