@@ -99,8 +99,32 @@ def _confirmed(spec: dict, key: str) -> str:
     return str(entry["varde"]) if entry.get("bekräftad") and entry.get("varde") else spec["ej_ifyllt"]
 
 
+def idle_text(env: Optional[Dict[str, str]] = None) -> str:
+    """WEB_SESSION_IDLE_MINUTES (default 120) as the notice says it: "två timmar", "45 minuter"."""
+    raw = ((env if env is not None else os.environ).get("WEB_SESSION_IDLE_MINUTES") or "").strip()
+    try:
+        minutes = int(raw) if raw else 120
+    except ValueError:
+        minutes = 120
+    minutes = minutes if minutes > 0 else 120  # as channels/web.py reads it
+    words = {1: "en", 2: "två", 3: "tre", 4: "fyra", 6: "sex", 8: "åtta", 12: "tolv", 24: "tjugofyra"}
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{'en timme' if hours == 1 else words.get(hours, str(hours)) + ' timmar'}"
+    return f"{minutes} minuter"
+
+
 def _channel_text(spec: dict, channel: Optional[str]) -> str:
-    return normalise_space((spec.get("kanaler") or {}).get(channel or "") or "")
+    """The channel's own paragraph; {timmar} and {koddagar} are the web channel's settings
+    (WEB_SESSION_IDLE_MINUTES, WEB_RESUME_DAYS), so the notice says what the channel does."""
+    text = normalise_space((spec.get("kanaler") or {}).get(channel or "") or "")
+    if "{timmar}" in text:
+        text = text.replace("{timmar}", idle_text())
+    if "{koddagar}" in text:
+        from finsam.resume_codes import days_from_env
+
+        text = text.replace("{koddagar}", str(days_from_env()))
+    return text
 
 
 def short_notice(spec: dict, channel: Optional[str], days: Optional[int] = None) -> str:

@@ -23,6 +23,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from finsam import resume_codes
 from finsam.erasure import ERASURE_ACTIONS, enable_secure_delete
 
 logger = logging.getLogger(__name__)
@@ -71,4 +72,6 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
                                           timestamp=data.get("timestamp"), intent_name=None,
                                           action_name=data.get("name"), data=json.dumps(data)))
             session.commit()
+        # A web fortsättningskod must not open an erased conversation (finsam/resume_codes.py).
+        resume_codes.forget(self.engine, [tracker.sender_id])
         logger.info("Erased conversation %s on request (%d stored events removed).", tracker.sender_id, removed)

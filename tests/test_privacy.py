@@ -132,3 +132,24 @@ def test_what_the_notice_promises_exists(domain):
         store = yaml.safe_load((ROOT / endpoints).read_text(encoding="utf-8"))["tracker_store"]
         assert store["type"] == "rasa_addons.tracker_store.ErasingSQLTrackerStore"
     assert re.search(r"raderas (\{dagar\}|\d+) dagar", (ROOT / "knowledge/privacy.yml").read_text(encoding="utf-8"))
+
+
+def test_the_web_notice_says_the_channels_own_settings_and_the_fortsattningskod(knowledge_copy, monkeypatch):
+    """Every web sentence is what channels/web.py and channels/web_resume.py do (issue 9 item 6)."""
+    for name in ("WEB_SESSION_IDLE_MINUTES", "WEB_RESUME_DAYS", "RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    text = notice("web")
+    assert "inget på två timmar" in text and "gäller i 14 dagar" in text
+    assert "visas bara en gång" in text and "kan användas en gång" in text and "kontrollsumma" in text
+    assert "Spara och fortsätt senare" in text and "Fortsätt med en kod" in text
+    monkeypatch.setenv("WEB_SESSION_IDLE_MINUTES", "45")
+    monkeypatch.setenv("WEB_RESUME_DAYS", "30")
+    monkeypatch.setenv("RETENTION_DAYS", "20")  # a code never outlives its conversation
+    text = notice("web")
+    assert "inget på 45 minuter" in text and "gäller i 20 dagar" in text
+    assert "{" not in text
+    # The widget's own names for the controls are the ones the notice uses.
+    widget = (ROOT / "web" / "widget.js").read_text(encoding="utf-8")
+    assert 'saveLater: "Spara och fortsätt senare"' in widget and 'resumeOpen: "Fortsätt med en kod"' in widget
+    # Only the web channel talks about codes.
+    assert "fortsättningskod" not in notice("teams") and "fortsättningskod" not in notice("rest")

@@ -205,3 +205,28 @@ def test_end_and_forget_also_ends_the_code(web):
     assert post(web, "end", key)[0] == 200
     status, _, _ = post(web, "resume", session(web), {"code": code})
     assert status == 404
+
+
+def test_radera_mina_uppgifter_in_the_tracker_store_also_ends_the_code(tmp_path):
+    from conftest import ROOT
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    from rasa_addons.tracker_store import ErasingSQLTrackerStore
+
+    store = ErasingSQLTrackerStore(Domain.load(str(ROOT / "bot" / "domain.yml")), dialect="sqlite",
+                                   db=str(tmp_path / "tracker.db"))
+    codes = CodeStore(store.engine)
+
+    async def run():
+        tracker = await store.get_or_create_tracker("conversation-a")
+        tracker.update(UserUttered("Pass till arbete"))
+        await store.save(tracker)
+        code = codes.issue("conversation-a", days=14)
+        tracker.update(UserUttered("radera mina uppgifter"))
+        tracker.update(ActionExecuted("action_erase_conversation"))
+        await store.save(tracker)
+        return code
+
+    code = asyncio.run(run())
+    assert codes.redeem(code) is None

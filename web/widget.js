@@ -10,6 +10,9 @@
  * The session key is a password to the conversation: it is sent in the X-Finsam-Session header
  * (never in a URL), kept in sessionStorage (gone when the tab closes), and "Avsluta och glöm"
  * ends it on the server too. Drafts are fetched through short-lived signed links.
+ * To continue another day, "Spara och fortsätt senare" (or a goodbye mid-sketch) shows a one-time
+ * fortsättningskod; "Fortsätt med en kod" opens it in a new session (channels/web_resume.py). The
+ * code is shown once and never stored in the browser.
  * Optional settings before the tag: window.FinsamChatConfig = {slowMs, timeoutMs}.
  */
 (function () {
@@ -52,8 +55,11 @@
       "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter 90 dagar. " +
       "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i webbläsaren " +
       "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan; efter två timmar utan " +
-      "aktivitet börjar ett nytt samtal. Knappen ”Avsluta och glöm” " +
-      "avslutar samtalet direkt.",
+      "aktivitet börjar ett nytt samtal. Vill du fortsätta en idéskiss senare väljer du ”Spara och fortsätt " +
+      "senare”: du får en fortsättningskod som visas en gång och gäller en gång, en begränsad tid (normalt " +
+      "14 dagar). Förbundet " +
+      "sparar bara en kontrollsumma av koden. Knappen ”Avsluta och glöm” " +
+      "avslutar samtalet direkt, och koden slutar gälla.",
     you: "Du:",
     bot: "Finsam-assistenten (bot):",
     suggestions: "Svarsförslag",
@@ -75,7 +81,17 @@
     // 👍/👎 under an answer (channels/web_feedback.py); the emoji is hidden, the words are read.
     feedbackGood: "Bra svar",
     feedbackBad: "Dåligt svar",
-    feedbackThanks: "Tack för återkopplingen!"
+    feedbackThanks: "Tack för återkopplingen!",
+    // The fortsättningskod (channels/web_resume.py).
+    saveLater: "Spara och fortsätt senare",
+    resumeOpen: "Fortsätt med en kod",
+    nothingToSave: "Det finns inget samtal att spara än. Skriv ”jag har en idé” för att börja en idéskiss.",
+    codeLabel: "Fortsättningskod",
+    codeHint: "16 tecken, till exempel ABCD-EFGH-JKMN-PQRS. Stora eller små bokstäver går bra.",
+    codeSubmit: "Fortsätt",
+    codeCancel: "Avbryt",
+    codeEmpty: "Skriv in koden först.",
+    codeShown: "Din kod (visas bara nu):"
   };
 
   // ------------------------------------------------------------------ helpers
@@ -225,7 +241,30 @@
   form.appendChild(labelRow);
   form.appendChild(inputRow);
 
-  [header, body, status, errorBox, form].forEach(function (part) {
+  var tools = el("div", {"class": "finsam-tools"});
+  var saveLaterButton = el("button", {"type": "button", "class": "finsam-tool finsam-save-later"}, TEXT.saveLater);
+  var resumeOpenButton = el("button", {"type": "button", "class": "finsam-tool finsam-resume-open",
+    "aria-expanded": "false", "aria-controls": "finsam-resume-form"}, TEXT.resumeOpen);
+  tools.appendChild(saveLaterButton);
+  tools.appendChild(resumeOpenButton);
+  var resumeForm = el("form", {"class": "finsam-resume-form", "id": "finsam-resume-form", "novalidate": "",
+    "hidden": ""});
+  resumeForm.appendChild(el("label", {"for": "finsam-code", "class": "finsam-label"}, TEXT.codeLabel));
+  resumeForm.appendChild(el("p", {"class": "finsam-hint", "id": "finsam-code-hint"}, TEXT.codeHint));
+  var codeRow = el("div", {"class": "finsam-input-row"});
+  var codeInput = el("input", {"id": "finsam-code", "class": "finsam-code-input", "type": "text",
+    "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+    "aria-describedby": "finsam-code-hint finsam-code-error"});
+  var codeSubmit = el("button", {"type": "submit", "class": "finsam-send"}, TEXT.codeSubmit);
+  var codeCancel = el("button", {"type": "button", "class": "finsam-tool finsam-code-cancel"}, TEXT.codeCancel);
+  codeRow.appendChild(codeInput);
+  codeRow.appendChild(codeSubmit);
+  codeRow.appendChild(codeCancel);
+  resumeForm.appendChild(codeRow);
+  var codeError = el("p", {"class": "finsam-code-error", "id": "finsam-code-error", "role": "alert"});
+  resumeForm.appendChild(codeError);
+
+  [header, body, status, errorBox, tools, resumeForm, form].forEach(function (part) {
     panel.appendChild(part);
   });
   root.appendChild(panel);
@@ -322,6 +361,12 @@
         links.appendChild(draftLink(message.draft_md_url, TEXT.downloadMd, "finsam-download-md"));
       }
       item.appendChild(links);
+    }
+    if (sender === "bot" && message.resume_code) {
+      var shownCode = el("p", {"class": "finsam-code"});
+      shownCode.appendChild(el("span", {"class": "finsam-code-label"}, TEXT.codeShown + " "));
+      shownCode.appendChild(el("strong", {"class": "finsam-code-value"}, message.resume_code));
+      item.appendChild(shownCode);
     }
     if (sender === "bot" && message.feedback && message.text) {
       item.appendChild(feedbackButtons(message.text));
@@ -503,6 +548,85 @@
       });
     }
   });
+  saveLaterButton.addEventListener("click", function () {
+    if (pending) {
+      setStatus(TEXT.wait, false);
+      return;
+    }
+    hideError();
+    if (!session) {
+      setStatus(TEXT.nothingToSave, false);
+      return;
+    }
+    request("POST", "/resume-code", {}, session).then(function (data) {
+      setStatus("", false);
+      renderBotMessages(data.messages);
+    }, function (error) {
+      showError(error.serverText || error.message, null);
+    });
+  });
+
+  function showResumeForm(open) {
+    resumeForm.hidden = !open;
+    resumeOpenButton.setAttribute("aria-expanded", open ? "true" : "false");
+    codeError.textContent = "";
+    if (open) {
+      codeInput.focus();
+    } else {
+      input.focus();
+    }
+  }
+  resumeOpenButton.addEventListener("click", function () {
+    showResumeForm(resumeForm.hidden);
+  });
+  codeCancel.addEventListener("click", function () {
+    codeInput.value = "";
+    showResumeForm(false);
+  });
+  // The code opens the stored conversation in a NEW session key; the old key and the code are
+  // used up on the server. The code itself is never kept in the browser.
+  resumeForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = codeInput.value.trim();
+    if (!code) {
+      codeError.textContent = TEXT.codeEmpty;
+      codeInput.focus();
+      return;
+    }
+    if (pending) {
+      codeError.textContent = TEXT.wait;
+      return;
+    }
+    pending = true;
+    codeError.textContent = "";
+    hideError();
+    setStatus(TEXT.typing, true);
+    var fresh = null;
+    request("POST", "/session", {}).then(function (data) {
+      if (!data || !SESSION_FORMAT.test(data.session || "")) {
+        throw new Error(TEXT.failed);
+      }
+      fresh = data.session;
+      return request("POST", "/resume", {code: code}, fresh);
+    }).then(function (data) {
+      pending = false;
+      setStatus("", false);
+      session = fresh;
+      saveSession(session);
+      codeInput.value = "";
+      resumeForm.hidden = true;
+      resumeOpenButton.setAttribute("aria-expanded", "false");
+      renderHistory(data.history || []);
+      renderBotMessages(data.messages);
+      input.focus();
+    }, function (error) {
+      pending = false;
+      setStatus("", false);
+      codeError.textContent = error.serverText || error.message || TEXT.failed;
+      codeInput.focus();
+    });
+  });
+
   retryButton.addEventListener("click", function () {
     var action = retryAction;
     hideError();
