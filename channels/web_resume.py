@@ -187,8 +187,9 @@ def add_routes(web: Any, channel: Any, on_new_message: Any, error: Any) -> None:
             return response.json({"history": earlier, "messages": [{"text": failure_text()}]})
         replies = signed_links(web_messages(messages), channel.links)
         tracker = await store.retrieve(sender)
-        if tracker is not None and "utter_welcome_back" not in _last_turn_responses(list(tracker.events)):
-            # Within Rasa's session (a few hours away) the bot only says "vi fortsätter":
-            # the welcome with the question number comes from here.
-            replies.insert(0, {"text": welcome_text(agent.domain, tracker.current_slot_values())})
+        welcome = welcome_text(agent.domain, tracker.current_slot_values()) if tracker is not None else ""
+        if welcome and not any(m.get("text") == welcome for m in replies):
+            # After Rasa's session expiry (a day away) action_session_start says it; within
+            # the session (a few hours away) the bot only says "vi fortsätter", so it comes from here.
+            replies.insert(0, {"text": welcome})
         return response.json({"history": earlier, "messages": replies})
