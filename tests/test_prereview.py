@@ -99,6 +99,7 @@ def test_deltagaren_bestammer_sjalv_builds_on_own_strengths(knowledge):
     "Deltagarna tappar kontakten med arbetslivet och blir kvar länge i sjukskrivning.",
     "Fler och fler hoppar av gymnasiet, det ser vi varje termin.",
     "Det är för få som får hjälp i tid och många riskerar att fastna.",
+    "Väntan på rätt insats är ofta flera månader.",
 ])
 def test_an_observed_problem_or_its_cause_is_a_needs_analysis(knowledge, background):
     assert "needs_analysis" not in checks(dict(GOOD, background=background), knowledge)
@@ -108,6 +109,8 @@ def test_an_observed_problem_or_its_cause_is_a_needs_analysis(knowledge, backgro
     "Vi ser gärna att fler får prova på olika yrken.",
     "Vi har en lokal och personal som kan leda gruppen.",
     "Idén kom upp på en personalträff och alla tyckte den var bra.",
+    "Vi tror att en mötesplats kan leda till bättre samarbete.",
+    "Vi vill starta en grupp för att minska risken för sjukskrivning.",
 ])
 def test_a_wish_without_a_problem_still_gets_the_needs_suggestion(knowledge, background):
     assert "needs_analysis" in checks(dict(GOOD, background=background), knowledge)
@@ -127,6 +130,8 @@ def test_counting_or_asking_the_participants_is_an_evaluation_plan(knowledge, me
     "Vi får se hur det går.",
     "Vi räknar med att det blir bra.",
     "Vi tror att deltagarna kommer att trivas.",
+    "Vi hoppas på goda resultat.",
+    "Vi räknar med positiva effekter för alla.",
 ])
 def test_no_plan_still_gets_the_evaluation_suggestion(knowledge, measurement):
     assert "evaluation_plan" in checks(dict(GOOD, measurement=measurement), knowledge)
