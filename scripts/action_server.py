@@ -21,6 +21,20 @@ from finsam import mailer  # noqa: E402
 from finsam.outbox import Outbox, retry_seconds  # noqa: E402
 
 logger = logging.getLogger("action_server")
+# Sanic closes a connection on which no byte arrived within KEEP_ALIVE_TIMEOUT (default 5 s),
+# also a brand-new one. Under load Rasa's busy event loop can take longer than that between
+# connecting and writing the request, which then failed with "Cannot write to closing transport"
+# and the idea maker got the apology (found by `make load`). Rasa's own server uses 120 s.
+DEFAULT_KEEP_ALIVE_SECONDS = 120.0
+
+
+def keep_alive_seconds(env=os.environ) -> float:
+    """SANIC_KEEP_ALIVE_TIMEOUT when it is a positive number, else 120 s."""
+    try:
+        value = float(env.get("SANIC_KEEP_ALIVE_TIMEOUT", ""))
+    except ValueError:
+        return DEFAULT_KEEP_ALIVE_SECONDS
+    return value if value > 0 else DEFAULT_KEEP_ALIVE_SECONDS
 
 
 def check_settings(env=os.environ):
@@ -56,6 +70,7 @@ def main() -> None:
     from rasa_sdk.endpoint import create_app
 
     app = create_app("actions", cors_origins=None)
+    app.config.KEEP_ALIVE_TIMEOUT = keep_alive_seconds()
     if settings is not None:
         @app.listener("after_server_start")
         async def start_outbox(app, loop):

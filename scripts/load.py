@@ -347,16 +347,21 @@ def main(argv=None) -> int:
             print("\n".join(summary(results[-1])), flush=True)
     finally:
         smtp.stop()
-    load_avg = Path("/proc/loadavg").read_text().split()[:3]
-    report = ["# Lasttest", "",
-              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, modell {model.name}, {os.cpu_count()} kärnor, "
-              f"belastning efteråt {' '.join(load_avg)}. Kör igen: `make load` eller "
-              f"`.venv/bin/python scripts/load.py --conversations {args.conversations} --turns {args.turns} "
-              f"--mode {args.mode}`.", "",
+    load_avg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    for result in results:  # one file per mode, so a run of one mode keeps the other's figures
+        (BUILD / f"report-{result['mode']}.md").write_text("\n".join(
+            [f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, modell {model.name}, belastning "
+             f"efteråt {load_avg}, `scripts/load.py --conversations {args.conversations} --turns {args.turns} "
+             f"--mode {result['mode']}`", ""] + summary(result)) + "\n", encoding="utf-8")
+    report = ["# Lasttest", "", f"{os.cpu_count()} kärnor. Kör igen: `make load` (båda), eller "
+              "`make load LOAD_ARGS=\"--mode single --conversations 200 --turns 15\"`.", "",
               f"Varje samtal: {len(SKETCH) + 2} repliker idéskiss (start, 13 svar, skicka in) eller FAQ-frågor ur "
               "tests/data/questions.yml; hälften REST (token), hälften webbkanalen (egen adress per samtal).", ""]
-    for result in results:
-        report += summary(result)
+    for mode in ("single", "scaled"):
+        part = BUILD / f"report-{mode}.md"
+        if part.exists():
+            text = part.read_text(encoding="utf-8").split("\n")
+            report += text[2:3] + text[:1] + [""] + text[3:]
     report += [f"Två instanser hoppades över: {reason}" for reason in skipped]
     (BUILD / "report.md").write_text("\n".join(report) + "\n", encoding="utf-8")
     print(f"\nRapport: {(BUILD / 'report.md').relative_to(ROOT)}")
