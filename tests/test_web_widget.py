@@ -485,6 +485,51 @@ def test_end_and_forget_ends_the_conversation_in_the_browser_and_on_the_server(b
     assert page.errors == []
 
 
+def test_a_fortsattningskod_continues_the_sketch_in_another_browser(bot, new_page):
+    """Issue 9 item 6 in the widget: the key dies with the tab, the one-time code carries the sketch."""
+    page = new_page()
+    open_widget(page, bot)
+    chat(page, "jag har en idé")
+    assert "Fråga 2 av 8" in chat(page, "Vägen till Kornblixten")
+    old = page.evaluate("sessionStorage.getItem('finsam-chat-session')")
+    before = bot_count(page)
+    page.get_by_role("button", name="Spara och fortsätt senare").click()
+    text = wait_for_reply(page, before)
+    code = page.locator(".finsam-code-value").last.text_content()
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code) and code in text
+    shot(page, "widget-resume-code")
+    # The code is shown once and kept nowhere in the browser.
+    storage = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
+    assert code not in storage and code not in stored_events(bot, old)
+    page.context.close()
+
+    other = new_page()  # another browser profile, no key at all
+    open_widget(other, bot)
+    assert other.locator(".finsam-msg").count() == 0
+    other.get_by_role("button", name="Fortsätt med en kod").click()
+    assert other.locator("#finsam-resume-form").is_visible()
+    assert focused(other)["id"] == "finsam-code"
+    other.fill("#finsam-code", "fel-kod")
+    other.press("#finsam-code", "Enter")
+    other.wait_for_function("() => document.querySelector('#finsam-code-error').textContent.length > 0")
+    assert "stämmer inte" in other.locator("#finsam-code-error").text_content()
+    other.fill("#finsam-code", code.lower())
+    other.press("#finsam-code", "Enter")
+    other.wait_for_function("() => [...document.querySelectorAll('.finsam-msg-bot .finsam-text')]"
+                            ".some(n => n.textContent.includes('Välkommen tillbaka'))")
+    shown = other.locator(".finsam-msg .finsam-text").all_text_contents()
+    assert "Vägen till Kornblixten" in shown  # the earlier messages
+    welcome = next(t for t in shown if "Välkommen tillbaka" in t)
+    assert welcome.startswith("Välkommen tillbaka – vi var på fråga 2")
+    assert "Fråga 2 av 8" in shown[-1]
+    assert other.locator("#finsam-resume-form").is_hidden()
+    new = other.evaluate("sessionStorage.getItem('finsam-chat-session')")
+    assert SESSION_FORMAT.match(new) and new != old
+    assert "Fråga 3 av 8" in chat(other, "Unga vuxna hamnar mellan stolarna.")
+    shot(other, "widget-resumed")
+    assert other.errors == []
+
+
 def test_the_widget_works_with_the_keyboard_alone(bot, new_page):
     page = new_page()
     page.goto(demo_url(bot))

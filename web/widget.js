@@ -255,7 +255,7 @@
   var codeInput = el("input", {"id": "finsam-code", "class": "finsam-code-input", "type": "text",
     "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
     "aria-describedby": "finsam-code-hint finsam-code-error"});
-  var codeSubmit = el("button", {"type": "submit", "class": "finsam-send"}, TEXT.codeSubmit);
+  var codeSubmit = el("button", {"type": "submit", "class": "finsam-code-submit"}, TEXT.codeSubmit);
   var codeCancel = el("button", {"type": "button", "class": "finsam-tool finsam-code-cancel"}, TEXT.codeCancel);
   codeRow.appendChild(codeInput);
   codeRow.appendChild(codeSubmit);
