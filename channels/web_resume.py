@@ -80,6 +80,16 @@ def _last_turn_responses(events: List[Any]) -> List[str]:
     return [str((e.metadata or {}).get("utter_action") or "") for e in events[start + 1:] if isinstance(e, BotUttered)]
 
 
+def _may_be_goodbye(request: Request, replies: List[Dict[str, Any]]) -> bool:
+    """Whether a reply is the domain's utter_sketch_saved text (then the tracker decides)."""
+    try:
+        variants = request.app.ctx.agent.domain.responses.get("utter_sketch_saved") or []
+        saved = {" ".join(str(v.get("text") or "").split()) for v in variants}
+    except AttributeError:
+        return True
+    return any(" ".join(str(m.get("text") or "").split()) in saved for m in replies)
+
+
 async def issue(channel: Any, request: Request, sender: str) -> Optional[Dict[str, Any]]:
     """A code message for this conversation, or None when it holds no unfinished sketch."""
     tracker = await channel._tracker(request, sender)
@@ -93,6 +103,8 @@ async def issue(channel: Any, request: Request, sender: str) -> Optional[Dict[st
 async def after_turn(channel: Any, request: Request, sender: str, replies: List[Dict[str, Any]]
                      ) -> List[Dict[str, Any]]:
     """A goodbye in the middle of the sketch ("hej då", "jag fortsätter i morgon") gets a code."""
+    if not _may_be_goodbye(request, replies):
+        return replies  # the usual turn: no extra read of the tracker store
     try:
         tracker = await channel._tracker(request, sender)
         if tracker is None or "utter_sketch_saved" not in _last_turn_responses(list(tracker.events)):
