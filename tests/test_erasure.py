@@ -228,3 +228,16 @@ def test_rasa_builds_the_erasing_store_from_the_endpoints_file(tmp_path, monkeyp
     store = create_tracker_store(config, rasa_domain())
     assert isinstance(store, ErasingSQLTrackerStore)
     assert store.engine.url.database == str(tmp_path / "tracker.db")
+
+
+def test_the_sqlite_store_keeps_its_connection_between_turns(sqlite_store):
+    """Opening the SQLite file for every retrieve and save cost ~7 ms a time (make bench --profile)."""
+    import sqlalchemy as sa
+
+    store, domain, _ = sqlite_store
+    opened = []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    for _ in range(5):
+        asyncio.run(store.save(tracker_of("s1", conversation_events(), domain)))
+        assert asyncio.run(store.retrieve("s1")).get_slot("title") == SECRET
+    assert len(opened) <= 1
