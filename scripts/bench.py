@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import rasa_model  # noqa: E402
-from benchlib import load, profile, report, servers, stock  # noqa: E402
+from benchlib import load, pyspy, report, servers, stock  # noqa: E402
 
 OUT = ROOT / "build" / "bench"
 SIZES = {  # turns per phase: full run, --quick
@@ -114,7 +114,7 @@ def profile_phase(instance: servers.Instance, turns, quick: bool, results: Dict)
     _poke(instance)
     recorders = []
     for role, pid in instance.pids.items():
-        recorders += profile.start_recording(pid, OUT / "profile", f"{instance.label}-{role}", seconds)
+        recorders += pyspy.start_recording(pid, OUT / "profile", f"{instance.label}-{role}", seconds)
     time.sleep(1)
     deadline = time.monotonic() + seconds - 2
     run = load.Run()
@@ -136,8 +136,8 @@ def profile_phase(instance: servers.Instance, turns, quick: bool, results: Dict)
         results["profile"]["steps"][role] = data
         raw = OUT / "profile" / f"{instance.label}-{role}.txt"
         if raw.exists():
-            results["profile"]["categories"][role] = profile.categorise(raw)
-            results["profile"]["top"][role] = profile.top_functions(raw)
+            results["profile"]["categories"][role] = pyspy.categorise(raw)
+            results["profile"]["top"][role] = pyspy.top_functions(raw)
 
 
 def _poke(instance: servers.Instance) -> None:

@@ -5,9 +5,12 @@ Each start is timed from the process launch until its HTTP endpoint answers.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -51,6 +54,25 @@ def recreate_database(name: str, drop_only: bool = False) -> None:
                 cursor.execute(f'CREATE DATABASE "{name}"')
     finally:
         connection.close()
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, seconds: float, log: Path) -> None:
+    """Until a turn through the REST channel gets an answer (Rasa loads the model after it listens)."""
+    deadline = time.monotonic() + seconds
+    body = json.dumps({"sender": "bench-ready", "message": "hej"}).encode()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Rasa exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                if reply.status == 200 and json.loads(reply.read() or b"[]"):
+                    return
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} answered no turn in {seconds} s:\n{log.read_text()[-3000:]}")
 
 
 def rss_mb(pid: int) -> Optional[float]:
@@ -110,7 +132,9 @@ class Instance:
                                       "--interface", "127.0.0.1"],
             cwd=self.cwd, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
         self.bot.processes.append(rasa)
-        wait_until_up(f"{self.url}/webhooks/rest/", rasa, 400, log)
+        wait_until_up(f"{self.url}/webhooks/rest/", rasa, 600, log)
+        self.start_seconds["rasa_http"] = time.monotonic() - started
+        wait_until_answering(self.url, rasa, 600, log)  # the model loads after the HTTP server is up
         self.start_seconds["rasa"] = time.monotonic() - started
         self.pids["rasa"] = rasa.pid
         return self
