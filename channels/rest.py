@@ -63,14 +63,16 @@ async def collect_replies(on_new_message: Callable[[UserMessage], Awaitable[Any]
     """Hands the message to Rasa (never with client metadata) and returns the bot's messages.
 
     None when handling failed, also when Rasa swallowed the failure of an action or of the
-    tracker store (channels/failures.py); a time-out returns what was collected so far.
+    tracker store (channels/failures.py), and when the turn was cancelled (a time-out): the
+    replies collected so far may say the form started while nothing of the turn was stored.
     """
     collector = collector or CollectingOutputChannel()
     with watching_turn() as failures:
         try:
             await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel, metadata=None))
         except CancelledError:
-            logger.error("Message handling timed out for a conversation")
+            logger.error("Message handling timed out for a conversation; the user gets the apology")
+            return None
         except Exception:
             logger.exception("Message handling failed")
             return None

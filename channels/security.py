@@ -279,15 +279,31 @@ def request_max_size(env: Mapping[str, str] = os.environ) -> int:
         return DEFAULT_REQUEST_MAX_SIZE
 
 
+def response_timeout(env: Mapping[str, str] = os.environ) -> Optional[float]:
+    """Rasa's own response time-out (an hour) unless SANIC_RESPONSE_TIMEOUT is set (Sanic reads it)."""
+    if (env.get("SANIC_RESPONSE_TIMEOUT") or "").strip():
+        return None
+    from rasa.core.constants import DEFAULT_RESPONSE_TIMEOUT
+
+    return float(DEFAULT_RESPONSE_TIMEOUT)
+
+
 def limit_request_size(blueprint: Blueprint) -> None:
-    """Lower Sanic's REQUEST_MAX_SIZE before the server accepts connections.
+    """Lower Sanic's REQUEST_MAX_SIZE and set the response time-out before the server accepts
+    connections.
 
     Rasa creates the Sanic app; its connections read the limit when they open, and Sanic
-    answers 413 from the Content-Length header before reading the body.
+    answers 413 from the Content-Length header before reading the body. Without Rasa's HTTP
+    API (`make serve` without RASA_AUTH_TOKEN) Rasa leaves Sanic's RESPONSE_TIMEOUT of 60 s:
+    under load (`make load`) Sanic cancelled turns in the middle, after the first replies and
+    before the tracker was saved. A turn now runs to its end, as with the API switched on.
     """
     @blueprint.listener("before_server_start")
     async def set_request_max_size(app: Any, _loop: Any) -> None:
         app.config.REQUEST_MAX_SIZE = request_max_size()
+        timeout = response_timeout()
+        if timeout is not None:
+            app.config.RESPONSE_TIMEOUT = timeout
 
 
 # --------------------------------------------------------------------------- signed draft links

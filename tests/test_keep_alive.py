@@ -3,7 +3,10 @@ than Sanic's KEEP_ALIVE_TIMEOUT (5 s) between opening a connection and sending t
 it. Sanic counts a new connection as idle until bytes arrive and closed it, with the request
 already in flight: Rasa got "Cannot write to closing transport" from the action server and the
 idea maker got the apology (194 errors in the first 290 turns at 200 conversations). The action
-server now waits SANIC_KEEP_ALIVE_TIMEOUT, default 120 s, as Rasa's own server does."""
+server now waits SANIC_KEEP_ALIVE_TIMEOUT, default 120 s, as Rasa's own server does.
+
+Then, without Rasa's HTTP API, Sanic's RESPONSE_TIMEOUT of 60 s cut turns off halfway (87 of
+3000): the channels now set Rasa's own hour, and a cut-off turn gets the apology."""
 from __future__ import annotations
 
 import socket
@@ -52,3 +55,52 @@ def test_keep_alive_comes_from_the_environment(env, expected):
     import action_server
 
     assert action_server.keep_alive_seconds(env) == expected
+
+
+class SlowServer:
+    """A ChannelServer whose fake Rasa sends its first reply, then takes 3 s over the rest."""
+
+    @staticmethod
+    def start(channels):
+        from channel_server import ChannelServer
+
+        class Slow(ChannelServer):
+            async def _on_new_message(self, message) -> None:
+                import asyncio
+
+                await message.output_channel.send_response(message.sender_id, {"text": "Innan vi börjar: …"})
+                await asyncio.sleep(3)
+                await super()._on_new_message(message)
+
+        return Slow(channels).start()
+
+
+def test_a_turn_cut_off_by_the_response_timeout_gets_the_apology_not_half_a_reply(monkeypatch):
+    """make load: turns over Sanic's 60 s were cancelled after the privacy notice; the client got
+    the notice with status 200 while the turn ("jag har en idé") was never stored."""
+    from channels.rest import RedactingRestInput
+
+    monkeypatch.setenv("SANIC_RESPONSE_TIMEOUT", "1")
+    server = SlowServer.start([RedactingRestInput()])
+    try:
+        status, _, body = server.call("POST", "/webhooks/rest/webhook",
+                                      {"sender": "slow-1", "message": "jag har en idé"})
+    finally:
+        server.stop()
+    assert status == 200
+    assert [m["text"] for m in body] == [failure_text()]
+
+
+def test_without_rasas_api_a_turn_may_take_as_long_as_with_it(monkeypatch):
+    from rasa.core.constants import DEFAULT_RESPONSE_TIMEOUT
+
+    from channels import security
+
+    assert security.response_timeout({}) == DEFAULT_RESPONSE_TIMEOUT
+    assert security.response_timeout({"SANIC_RESPONSE_TIMEOUT": "90"}) is None  # Sanic reads it itself
+
+
+def failure_text() -> str:
+    from channels.rest import failure_text as text
+
+    return text()
