@@ -63,6 +63,7 @@ from channels.web_history import (  # noqa: F401 - history_from_events and web_m
     web_messages,
 )
 from finsam.draft import DraftStore, is_reference
+from finsam.privacy import fill_settings
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,8 @@ class WebChatInput(InputChannel):
 
     def _static(self, filename: str, content_type: str, extra: Optional[Dict[str, str]] = None) -> HTTPResponse:
         body = (self.web_dir / filename).read_bytes()
+        if filename == "widget.js":  # the notice's periods as this installation keeps them
+            body = fill_settings(body.decode("utf-8")).encode("utf-8")
         headers = {"Cache-Control": "no-cache"}
         headers.update(extra or {})
         return response.raw(body, content_type=content_type, headers=headers)

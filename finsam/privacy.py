@@ -114,10 +114,11 @@ def idle_text(env: Optional[Dict[str, str]] = None) -> str:
     return f"{minutes} minuter"
 
 
-def _channel_text(spec: dict, channel: Optional[str]) -> str:
-    """The channel's own paragraph; {timmar} and {koddagar} are the web channel's settings
-    (WEB_SESSION_IDLE_MINUTES, WEB_RESUME_DAYS), so the notice says what the channel does."""
-    text = normalise_space((spec.get("kanaler") or {}).get(channel or "") or "")
+def fill_settings(text: str) -> str:
+    """{dagar}, {timmar} and {koddagar} as this installation is set (RETENTION_DAYS,
+    WEB_SESSION_IDLE_MINUTES, WEB_RESUME_DAYS), so no notice states a period it does not keep."""
+    if "{dagar}" in text:
+        text = text.replace("{dagar}", str(retention_days()))
     if "{timmar}" in text:
         text = text.replace("{timmar}", idle_text())
     if "{koddagar}" in text:
@@ -125,6 +126,11 @@ def _channel_text(spec: dict, channel: Optional[str]) -> str:
 
         text = text.replace("{koddagar}", str(days_from_env()))
     return text
+
+
+def _channel_text(spec: dict, channel: Optional[str]) -> str:
+    """The channel's own paragraph, with the channel's settings filled in."""
+    return fill_settings(normalise_space((spec.get("kanaler") or {}).get(channel or "") or ""))
 
 
 def short_notice(spec: dict, channel: Optional[str], days: Optional[int] = None) -> str:

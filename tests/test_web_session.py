@@ -141,3 +141,15 @@ def test_drafts_are_downloaded_through_short_lived_signed_links(web, monkeypatch
     status, _, _ = web.call("POST", "/webhooks/web/draft-link", {"reference": REFERENCE, "file": "draft.json"},
                             {SESSION_HEADER: session})
     assert status == 404
+
+
+def test_the_widget_notice_states_the_periods_this_installation_keeps(web, monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    monkeypatch.setenv("WEB_SESSION_IDLE_MINUTES", "45")
+    monkeypatch.setenv("WEB_RESUME_DAYS", "7")
+    status, _, body = web.call("GET", "/webhooks/web/widget.js")
+    script = body.decode("utf-8")
+    assert status == 200
+    assert "gallras efter 30 dagar" in script and "efter 45 minuter utan" in script and "(7 dagar)" in script
+    assert "90 dagar" not in script and "två timmar" not in script
+    assert not any(marker in script for marker in ("{dagar}", "{timmar}", "{koddagar}"))

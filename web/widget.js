@@ -52,13 +52,12 @@
     noticeTitle: "Innan du skriver",
     notice: "Skriv inte personuppgifter om enskilda personer (till exempel namn, personnummer eller " +
       "hälsouppgifter om deltagare). Det du skriver sparas hos förbundet, " +
-      "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter 90 dagar. " +
+      "och utkastet till idéskissen läses av förbundets kansli. Samtal och utkast gallras efter {dagar} dagar. " +
       "Personnummer tar jag bort automatiskt innan något sparas. En samtalsnyckel sparas i webbläsaren " +
-      "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan; efter två timmar utan " +
+      "tills du stänger fliken, så att samtalet finns kvar om du laddar om sidan; efter {timmar} utan " +
       "aktivitet börjar ett nytt samtal. Vill du fortsätta en idéskiss senare väljer du ”Spara och fortsätt " +
-      "senare”: du får en fortsättningskod som visas en gång och gäller en gång, en begränsad tid (normalt " +
-      "14 dagar). Förbundet " +
-      "sparar bara en kontrollsumma av koden. Knappen ”Avsluta och glöm” " +
+      "senare”: du får en fortsättningskod som visas en gång och gäller en gång, en begränsad tid " +
+      "({koddagar} dagar). Förbundet sparar bara en kontrollsumma av koden. Knappen ”Avsluta och glöm” " +
       "avslutar samtalet direkt, och koden slutar gälla.",
     you: "Du:",
     bot: "Finsam-assistenten (bot):",
