@@ -21,6 +21,18 @@ def test_a_word_the_documents_never_use_gets_the_honest_answer_even_when_the_int
     assert render(decision, knowledge).texts == [knowledge.message("not_in_documents")]
 
 
+@pytest.mark.parametrize("text", ["kan man soka eu-medel via er", "kan vi söka pengar från ESF"])
+def test_an_abbreviation_the_documents_never_use_gets_the_honest_answer(text, knowledge):
+    # Too short for the noun check ("eu", "ESF"), yet the question is about something else.
+    decision = decide(text, ranking(("ask_fundable", 0.95), ("ask_who_can_apply", 0.02)), knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+def test_a_known_abbreviation_does_not_stop_the_topic(knowledge):
+    decision = decide("kan FK och kommunen söka tillsammans", ranking(("ask_who_can_apply", 0.95)), knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_who_can_apply"
+
+
 def test_close_top_two_never_answer_a_topic(knowledge):
     decision = decide("vem skriver rekommendationen till styrelsen",
                       ranking(("nlu_fallback", 0.5), ("ask_decision", 0.45), ("ask_after_application", 0.40)),
