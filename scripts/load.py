@@ -257,16 +257,20 @@ def run_mode(mode: str, args, model: Path, inbox_port: int, inbox: Inbox) -> dic
         shutil.rmtree(drafts, ignore_errors=True)
         drafts.mkdir()
         before = {name: rss_kb(pid) for name, pid in processes.items()}
-        conversations = load_client.plan(args.conversations, args.turns, args.run)
-        print(f"== {mode}: {len(conversations)} samtal × upp till {args.turns} repliker mot {url}", flush=True)
-        stats = Stats()
-        seconds = asyncio.run(load_client.run_load(url, conversations, args.run, token, stats))
-        after = {name: rss_kb(pid) for name, pid in processes.items()}
+        stats, seconds, rounds, planned = Stats(), 0.0, [], 0
+        for number in range(1, args.rounds + 1):  # the same servers again: does memory keep growing?
+            run = args.run if number == 1 else "".join(secrets.choice("abcdefghijklmnopqrstuvwxy") for _ in "ab")
+            conversations = load_client.plan(args.conversations, args.turns, run)
+            planned += sum(len(c.turns) for c in conversations)
+            print(f"== {mode}: omgång {number}/{args.rounds}: {len(conversations)} samtal × upp till {args.turns} "
+                  f"repliker mot {url}", flush=True)
+            seconds += asyncio.run(load_client.run_load(url, conversations, run, token, stats))
+            rounds.append({name: rss_kb(pid) for name, pid in processes.items()})
         drafts_checked = check_drafts(drafts, stats)
         mails = check_mails(inbox, stats)
         return {"mode": mode, "url": url, "seconds": seconds, "stats": stats, "started": started_rss,
-                "before": before, "after": after, "drafts_checked": drafts_checked, "mails": mails,
-                "conversations": len(conversations), "planned_turns": sum(len(c.turns) for c in conversations)}
+                "before": before, "after": rounds[-1], "rounds": rounds, "drafts_checked": drafts_checked,
+                "mails": mails, "conversations": len(conversations) * args.rounds, "planned_turns": planned}
     finally:
         if nginx is not None:
             nginx.terminate()
@@ -304,6 +308,10 @@ def summary(result: dict) -> List[str]:
         start, before, after = result["started"][name], result["before"][name], result["after"][name]
         lines.append(f"| {name} | {start / 1024:.0f} MB | {before / 1024:.0f} MB | {after / 1024:.0f} MB | "
                      f"{(after - before) / 1024:+.0f} MB ({(after - before) / max(before, 1) * 100:+.1f} %) |")
+    if len(result.get("rounds", [])) > 1:
+        lines += ["", "RSS efter varje omgång (samma processer): " + "; ".join(
+            f"{name} " + " → ".join(f"{r[name] / 1024:.0f}" for r in result["rounds"]) + " MB"
+            for name in result["before"])]
     for title, items in (("Fel", stats.errors), ("Korsprat", stats.crosstalk), ("Avvikelser", stats.deviations)):
         if items:
             lines += ["", f"{title} (de första 20):", ""] + [f"- {item}" for item in items[:20]]
@@ -315,6 +323,8 @@ def main(argv=None) -> int:
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--turns", type=int, default=15, help="repliker per samtal (högst 15 för en idéskiss)")
     parser.add_argument("--mode", choices=["single", "scaled", "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="kör lasten så många gånger mot samma processer (minnet efter varje omgång)")
     args = parser.parse_args(argv)
     args.run = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(2))
     model = rasa_model.latest_model()
