@@ -8,27 +8,24 @@ Screenshots and the axe-core report go to artifacts/ (gitignored).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import docx
 import pytest
+from browser_support import AXE, chromium_browser, page_maker, require_tool
 from conftest import ROOT, trained_model
 from live import LiveBot
+
+from finsam.privacy import fill_settings
 
 ALLOWED_ORIGIN = "https://www.finsam-blekinge.example"
 OTHER_ORIGIN = "https://elak.example"
 RATE_LIMIT = 25
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
@@ -253,7 +250,7 @@ def test_demo_page_and_widget_files_are_served_with_security_headers(bot):
 
 
 def test_the_widget_privacy_notice_says_what_the_domain_says(domain):
-    widget = (ROOT / "web" / "widget.js").read_text(encoding="utf-8")
+    widget = fill_settings((ROOT / "web" / "widget.js").read_text(encoding="utf-8"))  # as the channel serves it
     notice = widget[widget.index("notice:"):widget.index("you:")]
     bot_notice = domain["responses"]["utter_privacy_notice"][0]["text"]
     for phrase in ("personuppgifter om enskilda personer", "personnummer", "kansli", "90 dagar",
@@ -263,49 +260,18 @@ def test_the_widget_privacy_notice_says_what_the_domain_says(domain):
 
 
 # ------------------------------------------------------------------------ browser
-def require_tool(name: str, present: bool, how: str) -> None:
-    """Skip with a clear message when a browser tool is missing, unless REQUIRE_SERVICES=1."""
-    if present:
-        return
-    message = f"{name} saknas ({how})"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{message}, men REQUIRE_SERVICES=1 kräver den")
-    pytest.skip(f"{message}; webbläsartestet hoppas över (sätt REQUIRE_SERVICES=1 för att kräva det)")
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    require_tool("Python-paketet playwright", sync_playwright is not None, "pip install -r requirements.txt")
-    require_tool(f"Chromium ({CHROMIUM})", CHROMIUM.exists(), "apt-get install -y chromium")
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    with chromium_browser() as chromium:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        yield chromium
 
 
 @pytest.fixture
 def new_page(browser):
-    """A page in a fresh browser context (own localStorage); closed after the test."""
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
-        context.set_default_timeout(BOT_TURN_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    """A page in a fresh browser context (own sessionStorage); closed after the test."""
+    with page_maker(browser, BOT_TURN_MS, viewport={"width": 1280, "height": 800}) as make:
+        yield make
 
 
 def demo_url(bot) -> str:

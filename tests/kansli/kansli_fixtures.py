@@ -15,13 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import AXE, chromium_browser  # noqa: F401 - AXE is the kansli tests' import too
 from conftest import ROOT, require_service, service_available
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def free_port() -> int:
@@ -160,18 +157,5 @@ def mailbox():
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    for ok, what in ((sync_playwright is not None, "Python-paketet playwright"),
-                     (CHROMIUM.exists(), f"Chromium ({CHROMIUM}); apt-get install -y chromium")):
-        if not ok:
-            if os.environ.get("REQUIRE_SERVICES") == "1":
-                pytest.fail(f"{what} saknas, men REQUIRE_SERVICES=1 kräver den")
-            pytest.skip(f"{what} saknas; webbläsartestet hoppas över")
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    with chromium_browser() as chromium:
+        yield chromium

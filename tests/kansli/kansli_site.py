@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from browser_support import page_maker
 from conftest import ROOT
 from kansli_fixtures import AXE, KansliServer, browser, browser_db_url, cli, mailbox  # noqa: F401
 from kansli_samples import populate
@@ -60,21 +61,9 @@ def site(tmp_path_factory, mailbox):  # noqa: F811
 
 @pytest.fixture
 def new_page(browser):  # noqa: F811
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**{"viewport": {"width": 1360, "height": 900}, "locale": "sv-SE",
-                                         "accept_downloads": True, **options})
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_maker(browser, 20_000, viewport={"width": 1360, "height": 900}, locale="sv-SE",
+                    accept_downloads=True) as make:
+        yield make
 
 
 def login(page, site, username=USER, password=PASSWORD):
