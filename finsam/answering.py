@@ -35,6 +35,7 @@ PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the pass
 PASSAGE_MIN_WORDS = 2  # (or every word of a one-word question: "vad betyder nollklassade?")
 CLARIFY_MIN = 0.05  # a topic offered in "Menar du …?" has at least this confidence ...
 CLARIFY_MAX_OPTIONS = 3  # ... and shares a word with the question
+SINGLE_OPTION = 0.45  # the only related topic, first among the FAQ intents, is answered from this on
 FOLLOW_UP_CONFIDENCE = 0.5
 NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
 UNKNOWN_MIN_LENGTH = 5
@@ -231,6 +232,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
                 options.append(candidate)
             if len(options) == CLARIFY_MAX_OPTIONS:
                 break
+        # The one related topic, and the FAQ intent NLU ranks first: its answer, not "Menar du …?".
+        faq = [(intent, score) for intent, score in ranked if knowledge.topic_for_intent(intent)]
+        if len(options) == 1 and faq and faq[0][0] == options[0].intent and faq[0][1] >= SINGLE_OPTION \
+                and (len(faq) < 2 or faq[0][1] - faq[1][1] >= MARGIN):
+            return finish(Decision("topic", topic=options[0], reason=f"{reason}; enda närliggande ämnet"))
         if options:
             return finish(Decision("clarify", options=options, reason=reason))
     return finish(Decision("honest", message="not_in_documents", reason=reason))

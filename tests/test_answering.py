@@ -63,6 +63,17 @@ def test_clarification_offers_only_related_topics(knowledge):
         assert reply.buttons[-1]["payload"] == "/ask_not_covered"
 
 
+def test_the_only_related_topic_ranked_first_is_answered_not_asked_about(knowledge):
+    # "Menar du: Hur man ansöker?" with one button, when NLU already ranks it first, is one turn too many.
+    text = "ska man prata med kansliet innan man skickar in"
+    decision = decide(text, ranking(("ask_how_to_apply", 0.53), ("inform_sketch", 0.29), ("ask_budget", 0.04)),
+                      knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_how_to_apply"
+    # Unsure between two FAQ topics: still a question back (or a passage), never a guess.
+    decision = decide(text, ranking(("ask_how_to_apply", 0.45), ("ask_where_to_send", 0.40)), knowledge)
+    assert decision.kind != "topic"
+
+
 def test_no_clarification_for_a_question_the_documents_do_not_answer(knowledge):
     decision = decide("hur mycket ar sjukpenningen per dag",
                       ranking(("ask_not_covered", 0.4), ("ask_budget", 0.3), ("ask_financing_model", 0.2)), knowledge)
