@@ -140,6 +140,36 @@ def profile_phase(instance: servers.Instance, turns, quick: bool, results: Dict)
             results["profile"]["top"][role] = pyspy.top_functions(raw)
 
 
+def growth_phase(instance: servers.Instance, turns, conversations: int, results: Dict) -> None:
+    """Which steps grow with the conversation: the probe's figures for turns 1–5 and 56–60."""
+    say(f"== {instance.label}: which steps grow between turns 1–5 and 56–60 ({conversations} conversations) …")
+    pid, probe_file = instance.pids["rasa"], OUT / "probe" / f"{instance.label}-rasa.json"
+    windows: Dict[str, Dict[str, list]] = {"turns 1–5": {}, "turns 56–60": {}}
+
+    def bracket(window: Optional[str]) -> None:
+        os.kill(pid, signal.SIGUSR1)
+        _poke(instance)
+        time.sleep(0.3)
+        if window:
+            for step, value in json.loads(probe_file.read_text()).items():
+                entry = windows[window].setdefault(step, [0, 0.0])
+                entry[0] += value["count"]
+                entry[1] += value["seconds"]
+
+    for number in range(conversations):
+        sender = f"bench-growth-{instance.label}-{number}-{time.time_ns()}"
+        for turn in range(1, LONG + 1):
+            if turn in (1, LONG - 4):
+                bracket(None)
+            instance.bot.say(sender, turns[(turn - 1) % len(turns)])
+            if turn in (5, LONG):
+                bracket("turns 1–5" if turn == 5 else "turns 56–60")
+    per_turn = 5 * conversations
+    results.setdefault("profile", {})["growth_ms"] = {
+        window: {step: seconds * 1000 / per_turn for step, (_count, seconds) in steps.items()}
+        for window, steps in windows.items()}
+
+
 def _poke(instance: servers.Instance) -> None:
     """A request to each process wakes its event loop, so a pending signal handler runs now."""
     for url in [f"{instance.url}/webhooks/rest/"] + (
@@ -182,6 +212,7 @@ def bench_bot(label: str, quick: bool, skip_scaled: bool, probe: bool, make_sing
             measure_single(instance, turns, quick, results)
             if probe:
                 profile_phase(instance, turns, quick, results)
+                growth_phase(instance, turns, 1 if quick else 2, results)
         finally:
             instance.stop()
         if not skip_scaled:
@@ -291,6 +322,15 @@ def profile_markdown(floor: Dict, ours: Dict) -> str:
                       "|---|---:|---:|"]
             for step, value in steps.items():
                 lines.append(f"| {step} | {value['count'] / turns:.2f} | {value['seconds'] * 1000 / turns:.2f} |")
+            lines.append("")
+        growth = prof.get("growth_ms")
+        if growth:
+            early, late = growth["turns 1–5"], growth["turns 56–60"]
+            lines += ["rasa, wall clock per turn as the conversation grows:", "",
+                      "| step | turns 1–5 (ms) | turns 56–60 (ms) | growth |", "|---|---:|---:|---:|"]
+            for step in late:
+                a, b = early.get(step, 0.0), late[step]
+                lines.append(f"| {step} | {a:.2f} | {b:.2f} | {(b / a if a else float('nan')):.2f}× |")
             lines.append("")
         for role, categories in prof["categories"].items():
             lines += [f"{role}, CPU samples by category: " + ", ".join(
