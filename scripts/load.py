@@ -269,6 +269,7 @@ def run_mode(mode: str, args, model: Path, inbox_port: int, inbox: Inbox) -> dic
         drafts_checked = check_drafts(drafts, stats)
         mails = check_mails(inbox, stats)
         return {"mode": mode, "url": url, "seconds": seconds, "stats": stats, "started": started_rss,
+                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "before": before, "after": rounds[-1], "rounds": rounds, "drafts_checked": drafts_checked,
                 "mails": mails, "conversations": len(conversations) * args.rounds, "planned_turns": planned}
     finally:
@@ -360,8 +361,8 @@ def main(argv=None) -> int:
     load_avg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     for result in results:  # one file per mode, so a run of one mode keeps the other's figures
         (BUILD / f"report-{result['mode']}.md").write_text("\n".join(
-            [f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, modell {model.name}, belastning "
-             f"efteråt {load_avg}, `scripts/load.py --conversations {args.conversations} --turns {args.turns} "
+            [f"klar {result['finished']}, modell {model.name}, belastning när rapporten skrevs {load_avg}, "
+             f"`scripts/load.py --conversations {args.conversations} --turns {args.turns} --rounds {args.rounds} "
              f"--mode {result['mode']}`", ""] + summary(result)) + "\n", encoding="utf-8")
     report = ["# Lasttest", "", f"{os.cpu_count()} kärnor. Kör igen: `make load` (båda), eller "
               "`make load LOAD_ARGS=\"--mode single --conversations 200 --turns 15\"`.", "",
