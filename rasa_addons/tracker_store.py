@@ -67,6 +67,18 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sessionmaker(bind=self.engine)
         enable_secure_delete(self.engine)
 
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        """Rasa's query, but only the `data` column: building an ORM object per stored event took half
+        of the SQL time of a retrieve, ~6 ms at turn 60 of a conversation (`make bench --profile`)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+                                     ).with_entities(self.SQLEvent.data).all()
+        events = [json.loads(data) for (data,) in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         events = list(tracker.events)
         erased_at = erasure_index(events)

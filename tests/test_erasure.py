@@ -241,3 +241,22 @@ def test_the_sqlite_store_keeps_its_connection_between_turns(sqlite_store):
         asyncio.run(store.save(tracker_of("s1", conversation_events(), domain)))
         assert asyncio.run(store.retrieve("s1")).get_slot("title") == SECRET
     assert len(opened) <= 1
+
+
+def test_retrieve_gives_the_same_trackers_as_rasas_sql_store(sqlite_store):
+    """The store reads only the data column; the latest session and the full tracker stay Rasa's."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import EventVerbosity
+
+    store, domain, db_path = sqlite_store
+    events = conversation_events() + [ActionExecuted("action_session_start", timestamp=5.0),
+                                      SessionStarted(timestamp=5.0), ActionExecuted("action_listen", timestamp=5.1),
+                                      UserUttered("hej igen", {"name": "greet", "confidence": 1.0}, timestamp=6.0)]
+    asyncio.run(store.save(tracker_of("s2", events, domain)))
+    plain = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(db_path))
+    for method in ("retrieve", "retrieve_full_tracker"):
+        ours, rasas = asyncio.run(getattr(store, method)("s2")), asyncio.run(getattr(plain, method)("s2"))
+        assert ours.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
+    assert len(asyncio.run(store.retrieve("s2")).events) < len(asyncio.run(store.retrieve_full_tracker("s2")).events)
+    assert asyncio.run(store.retrieve("nobody")) is None
