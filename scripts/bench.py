@@ -230,7 +230,12 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--skip-scaled", action="store_true", help="no two-instance runs")
     parser.add_argument("--only", choices=["stock", "finsam"], help="measure one bot (the ratios need both)")
+    parser.add_argument("--report-only", action="store_true", help="rewrite report.md and plot.png from results.json")
     args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads((OUT / "results.json").read_text())
+        write_outputs(saved["floor"], saved["this_bot"], saved["meta"], "profile" in saved["meta"]["mode"])
+        return
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
@@ -269,8 +274,12 @@ def main() -> None:
         "notes": notes(args.quick),
     }
     (OUT / "results.json").write_text(json.dumps({"floor": floor, "this_bot": ours, "meta": meta}, indent=1))
+    write_outputs(floor, ours, meta, args.profile)
+
+
+def write_outputs(floor: Dict, ours: Dict, meta: Dict, profiled: bool) -> None:
     report.plot(OUT / "plot.png", floor, ours)
-    profile_md = profile_markdown(floor, ours) if args.profile else ""
+    profile_md = profile_markdown(floor, ours) if profiled else ""
     report.write_report(OUT / "report.md", floor, ours, meta, profile_md)
     say(f"\nWrote {(OUT / 'report.md').relative_to(ROOT)}, plot.png and results.json "
         f"({meta['seconds'] / 60:.1f} min). Load average now {os.getloadavg()[0]:.1f}.")

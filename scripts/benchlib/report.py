@@ -49,6 +49,28 @@ def ratio(floor: Optional[float], ours: Optional[float]) -> Optional[float]:
     return ours / floor if floor and ours is not None else None
 
 
+FINDINGS = [
+    "- Removed: Rasa 3.6 re-checked the action-server response schema against the JSON Schema meta-schema "
+    "on every custom action (jsonschema.validate): ~65 ms of each FAQ turn, 20 % of Rasa's CPU "
+    "(rasa_addons/action_validation.py). The SQLite tracker store opened the file for every retrieve and "
+    "save (SQLAlchemy's NullPool, ~7 ms a time); it now keeps one connection per thread. Retrieve reads only "
+    "the data column (ORM objects were half of its SQL time).",
+    "- Persistence: this bot writes every turn to SQLite (one fsync'd commit per save, 1.2 saves a turn, "
+    "~10 ms on the shared disk); the stock floor keeps its trackers in memory. WAL with synchronous=NORMAL "
+    "would cut a commit from ~1.4 ms to ~0.03 ms, but erased text would then linger in the -wal file unless "
+    "every erasure path (store, make purge, kansli) checkpoints with TRUNCATE: a decision for the lead.",
+    "- Model (config.yml, the lead's): SpacyEntityExtractor runs the whole spaCy pipeline a second time on "
+    "each message (Rasa does so because SpacyNLP may lowercase; ours is case_sensitive: true), ~8 % of Rasa's "
+    "CPU; DIET and TED (TensorFlow) are ~30 %. Model loading at start builds DIET's entity CRF graph "
+    "(~30 % of the start-up samples), which is why Rasa needs longer than the floor to answer its first turn.",
+    "- Growth with the conversation is Rasa's: every turn the tracker store reads all events of the session "
+    "and replays them (turn 60: ~300 events, ~60 % of a retrieve is the replay), and the whole tracker goes "
+    "to the action server. The session lasts session_expiration_time (1440 min, bot/domain.yml). The stock "
+    "floor grows as well (its own turn 60 / turn 1 row).",
+    "- Two instances on 2 cores: one Rasa instance already keeps a core busy at 20 clients, and the action "
+    "servers, PostgreSQL, Redis and the load client share the same two cores, so 1.6× is out of reach here.",
+]
+
 TARGETS = [  # (text, value of this bot, limit, at most?)
     ("p50 (1 client) ≤ 1.5 × floor", lambda f, o: ratio(get(f, "c1.p50_ms"), get(o, "c1.p50_ms")), 1.5, True),
     ("throughput, one instance ≥ 0.7 × floor",
@@ -92,6 +114,7 @@ def write_report(path: Path, floor: Dict, ours: Dict, meta: Dict, profile_md: st
         r = ratio(f, o)
         lines.append(f"| {label} ({unit}) | {fmt(f)} | {fmt(o)} | {f'{r:.2f}×' if r is not None else '–'} |")
     lines += ["", "## Targets", ""] + [f"- {line}" for line in target_lines(floor, ours)]
+    lines += ["", "## Where this bot's extra time goes (profile of 2026-12-01; rerun with --profile)", "", *FINDINGS]
     lines += ["", "## How it was measured", "", *meta.get("notes", [])]
     if profile_md:
         lines += ["", profile_md]
