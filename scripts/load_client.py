@@ -242,15 +242,18 @@ async def run_load(base_url: str, conversations: List[Conversation], run: str, r
     started = time.monotonic()
     total = sum(len(c.turns) for c in conversations)
 
+    turns0, finished0 = stats.turns, stats.finished  # the stats may carry an earlier round
+
     async def progress() -> None:
-        last_turns, last_time = 0, started
+        last_turns, last_time = stats.turns, started
         while True:
             await asyncio.sleep(progress_every)
             now = time.monotonic()
             recent = sorted(stats.latencies[-200:])
             median = recent[len(recent) // 2] if recent else 0.0
-            print(f"  {now - started:6.0f} s  turns {stats.turns}/{total}  conversations done "
-                  f"{stats.finished}/{len(conversations)}  {(stats.turns - last_turns) / (now - last_time):5.1f} "
+            print(f"  {now - started:6.0f} s  turns {stats.turns - turns0}/{total}  conversations done "
+                  f"{stats.finished - finished0}/{len(conversations)}  "
+                  f"{(stats.turns - last_turns) / (now - last_time):5.1f} "
                   f"turns/s  recent p50 {median:5.2f} s  errors {len(stats.errors)}  cross-talk "
                   f"{len(stats.crosstalk)}", flush=True)
             last_turns, last_time = stats.turns, now
