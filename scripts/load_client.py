@@ -21,7 +21,9 @@ import aiohttp
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKER = re.compile(r"zq[a-z]{5}", re.I)
+# Case-sensitive and not inside a longer word: a draft reference (IDS-20261201-DZQZJFNIQO5LBALD)
+# is random upper-case letters and once held "ZQZJFNI" (a false alarm in the first --rounds run).
+MARKER = re.compile(r"(?<![A-Za-z0-9])[Zz]q[a-z]{5}")
 APOLOGY = "Något gick fel hos mig"
 # The form's questions in order (as tests/test_live_bot.py checks them) and an answer for each,
 # with {m} for the conversation's marker. 1 + 13 + 1 = 15 turns: start, answers, submit.
