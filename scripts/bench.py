@@ -246,7 +246,9 @@ def main() -> None:
         sys.exit("Ingen tränad modell: kör make train först.")
     if model.exists() and model != rasa_model.model_path():
         say(f"Obs: the newest model {model.name} is not the one for the current data (make train makes that).")
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+    if load_before > 1.0:
+        say(f"Obs: load average {load_before:.1f} on {os.cpu_count()} cores before the run: the figures will be noisy.")
     stock_model, stock_train = stock.stock_bot(OUT / "logs")
     floor: Dict = {"train_s": stock_train}
     ours: Dict = {"train_s": this_bot_train_seconds(model, args.train) if args.only != "stock" else None}
@@ -268,7 +270,9 @@ def main() -> None:
             load.FINSAM_TURNS, "finsam_bench"))
     meta = {
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {load_before:.1f} at the start "
+                   f"and {os.getloadavg()[0]:.1f} at the end (above ~0.5 other work shared the cores: compare ratios "
+                   "with care)",
         "mode": ("quick" if args.quick else "full") + (", profile" if args.profile else ""),
         "model": model.name, "plot": "plot.png", "seconds": time.monotonic() - started,
         "notes": notes(args.quick),
