@@ -134,7 +134,8 @@ def plot(path: Path, floor: Dict, ours: Dict) -> None:
         axes[0].bar([i + offset for i in x], [get(data, k) or 0 for k, _ in keys], width=0.4, label=name)
     axes[0].set_xticks(list(x))
     axes[0].set_xticklabels([label for _, label in keys])
-    axes[0].set_ylabel("ms")
+    axes[0].set_ylabel("ms (log scale)")
+    axes[0].set_yscale("log")
     axes[0].set_title("Turn latency")
     axes[0].legend()
     tkeys = [("c20.turns_per_s", "1 inst."), ("scaled_one.turns_per_s", "1 inst. PG"),
