@@ -84,6 +84,9 @@ def test_goodbye_mid_sketch_gives_a_code_that_resumes_two_days_later_in_a_new_se
     key = half_done(bot)
     messages = say(bot, key, "hej då")
     assert responses_of_last_turn(db(bot), key) == ["utter_sketch_saved", "utter_ask_coordination"]
+    # The web chat's own goodbye: typing "jag vill fortsätta" would only work while the tab is open.
+    assert any("fortsättningskod" in (m.get("text") or "") and not m.get("resume_code") for m in messages)
+    assert not any("jag vill fortsätta med min idéskiss" in (m.get("text") or "") for m in messages)
     [coded] = [m for m in messages if m.get("resume_code")]
     code = coded["resume_code"]
     assert code in coded["text"] and "visas bara den här gången" in coded["text"]
