@@ -43,6 +43,8 @@ from channels.teams import (
     signing_key_id,
     verify_token,
 )
+from channels.teams import channel as teams_channel
+from finsam.knowledge import get_knowledge
 
 APP_ID = "5f2b7c1e-3d4a-4b6c-9e8f-0a1b2c3d4e5f"
 APP_PASSWORD = "test-app-password-not-a-secret"
@@ -530,7 +532,7 @@ def test_in_a_team_channel_the_sketch_does_not_run_and_nothing_personal_is_poste
 
 def test_echoed_user_text_is_no_markdown_link_in_teams(bot, fake):
     conversation = "a:conv-markdown"
-    title = "**fet** [länk](http://evil.example)"
+    title = "**Gemensam väg** [till jobb](http://evil.example)"
 
     def say(text):
         before = len(fake.replies_to(conversation))
@@ -545,9 +547,9 @@ def test_echoed_user_text_is_no_markdown_link_in_teams(bot, fake):
         # Alternate: the form ignores the same message sent twice within a few seconds.
         reply = say("anna@example.se" if "e-post" in reply else ("vet inte", "hoppa över")[turn % 2])
     assert "Här är din idéskiss" in reply
-    assert "länk" in reply and "](http" not in reply.replace("\\]", "")
-    assert "\\*\\*fet\\*\\*" in reply and "\\[länk\\]" in reply  # shown as typed, not bold or a link
-    assert "[länk](http://evil.example)" not in reply and "**fet**" not in reply
+    assert "till jobb" in reply and "](http" not in reply.replace("\\]", "")
+    assert "\\*\\*Gemensam väg\\*\\*" in reply and "\\[till jobb\\]" in reply  # as typed, not bold or a link
+    assert "[till jobb](http://evil.example)" not in reply and "**Gemensam väg**" not in reply
 
 
 def test_a_valid_token_with_a_broken_body_is_refused(bot, fake):
@@ -1051,3 +1053,29 @@ def test_the_sketch_is_recognised_in_a_team_channel_before_rasa_runs_it():
     assert teams.is_personal({"conversation": {"conversationType": "personal"}})
     assert not teams.is_personal({"conversation": {"conversationType": "channel"}})
     assert not teams.is_personal({"conversation": {"conversationType": "groupChat"}})
+
+
+def test_a_turn_cut_off_by_a_time_out_gets_the_apology_not_half_a_reply():
+    # The replies collected before the cut-off may say the form started while nothing was stored.
+    channel = TeamsInput(TeamsSettings(app_id=APP_ID, app_password=APP_PASSWORD))
+
+    async def cut_off(user_message):
+        await user_message.output_channel.send_text_message(user_message.sender_id, "Vad heter din idé?")
+        raise asyncio.CancelledError()
+
+    [reply] = run(channel._ask_rasa("jag har en idé", "teams-x", cut_off))
+    assert reply["text"].startswith(teams_channel.ERROR_REPLY) and "Vad heter din idé" not in reply["text"]
+
+
+def test_a_too_long_message_states_the_answer_limit_and_never_invites_splitting(monkeypatch):
+    channel = TeamsInput(TeamsSettings(app_id=APP_ID, app_password=APP_PASSWORD))
+    sent = []
+
+    async def capture(activity, messages):
+        sent.extend(messages)
+
+    monkeypatch.setattr(channel, "_reply", capture)
+    run(channel._answer(message("a:conv-long", "ord " * 5000), _never_called))
+    limit = get_knowledge().idea_sketch["limits"]["max_answer_chars"]
+    [reply] = sent
+    assert f"högst {limit} tecken" in reply["text"] and "åt gången" not in reply["text"]

@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.failures import watching_turn
-from channels.rest import MAX_MESSAGE_CHARS
+from channels.rest import prepare_text
 from channels.teams import feedback as teams_feedback
 from channels.teams.activities import (
     RECENT_ACTIVITIES,
@@ -47,7 +47,6 @@ from channels.teams.connector import (
 from channels.teams.formatting import _WholeTextCollector, message_parts, welcome_message
 from channels.teams.settings import TeamsSettings
 from finsam.knowledge import get_knowledge
-from finsam.redaction import redact_personnummer
 
 logger = logging.getLogger(__name__)
 
@@ -178,17 +177,14 @@ class TeamsInput(InputChannel):
 
     async def _answer(self, activity: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                       agent: Any = None) -> None:
-        text = incoming_text(activity)
-        if not text:
-            messages = [{"text": get_knowledge().message("empty_message")}]
-        elif len(text) > MAX_MESSAGE_CHARS:
-            messages = [{"text": f"Meddelandet är för långt ({len(text)} tecken). Skriv högst "
-                                 f"{MAX_MESSAGE_CHARS} tecken åt gången."}]
-        elif not is_personal(activity) and await self._would_run_sketch(redact_personnummer(text)[0],
-                                                                         sender_id_for(activity), agent):
+        # The same checks as REST and the web chat: one length limit, personnummer removed.
+        text, refusal = prepare_text(incoming_text(activity))
+        if refusal:
+            messages = [{"text": refusal}]
+        elif not is_personal(activity) and await self._would_run_sketch(text, sender_id_for(activity), agent):
             messages = [{"text": PERSONAL_CHAT_ONLY}]
         else:
-            messages = await self._ask_rasa(redact_personnummer(text)[0], sender_id_for(activity), on_new_message)
+            messages = await self._ask_rasa(text, sender_id_for(activity), on_new_message)
             messages = await teams_feedback.mark(agent, sender_id_for(activity), messages)
         await self._reply(activity, messages)
 
@@ -221,9 +217,9 @@ class TeamsInput(InputChannel):
                 await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(),
                                                  metadata=None))
             except CancelledError:
-                logger.error("Message handling timed out for a Teams conversation")
-                if not collector.messages:
-                    return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
+                # What was collected may say the form started while nothing of the turn was stored.
+                logger.error("Message handling timed out for a Teams conversation; the user gets the apology")
+                return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
             except Exception:
                 logger.exception("Message handling failed for a Teams conversation")
                 return [{"text": ERROR_REPLY + get_knowledge().message("kansli")}]
