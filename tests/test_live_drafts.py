@@ -3,6 +3,7 @@ answer, submit again -> version 2 of the same reference on disk and in the kansl
 import email
 import email.policy
 import json
+import time
 
 import docx
 import pytest
@@ -37,9 +38,19 @@ def bot(tmp_path_factory, inbox):
     controller, _ = inbox
     live = LiveBot(tmp_path_factory.mktemp("live-drafts"), trained_model(), extra_env={
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "SMTP_SECURITY": "none",
-        "KANSLI_EMAIL": "kansli@example.se", "SMTP_FROM": "idéskiss@example.se"}).start()
+        "KANSLI_EMAIL": "kansli@example.se", "SMTP_FROM": "idéskiss@example.se",
+        "OUTBOX_RETRY_SECONDS": "5"}).start()
     yield live
     live.stop()
+
+
+def delivered(mails, count: int, seconds: float = 30):
+    """The mails once `count` have arrived. The outbox (finsam/outbox.py) sends in the background,
+    one delivery pass at a time, so on a busy machine a mail can trail the bot's reply."""
+    deadline = time.monotonic() + seconds
+    while len(mails.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return list(mails.messages)
 
 
 def plain(message) -> str:
@@ -55,7 +66,7 @@ def test_editing_after_submitting_gives_version_2_of_the_same_draft(bot, inbox):
     assert reference in reply
     folder = ROOT / bot.env["DRAFTS_DIR"] / reference
     assert sorted(p.name for p in folder.iterdir()) == ["draft.docx", "draft.json", "draft.md", "v1"]
-    [first_mail] = mails.messages
+    [first_mail] = delivered(mails, 1)
     assert " ".join(first_mail["Subject"].split()) == f"Ny idéskiss {reference}: {FORM_ANSWERS[0][1]}"
 
     # "Ändra ett svar" -> "Bakgrund" (the buttons' payloads), then the new answer.
@@ -79,7 +90,7 @@ def test_editing_after_submitting_gives_version_2_of_the_same_draft(bot, inbox):
     assert NEW_BACKGROUND in [p.text for p in document.paragraphs]
     assert document.core_properties.author == "Samordningsförbundet i Blekinge"
 
-    first, second = mails.messages
+    first, second = delivered(mails, 2)
     assert " ".join(second["Subject"].split()) == f"Ny version av {reference} (version 2): {FORM_ANSWERS[0][1]}"
     body = plain(second)
     assert f"ny version av {reference}" in body
