@@ -113,15 +113,20 @@ def patch_rasa() -> None:
             yield acquired
 
     LockStore.lock = lock
-    configure_app = run.configure_app
+    time_apps_from(run, "configure_app")
 
-    @functools.wraps(configure_app)
-    def configure(*args, **kwargs):
-        app = configure_app(*args, **kwargs)
+
+def time_apps_from(module, factory_name: str) -> None:
+    """Every Sanic app the module's factory makes times its requests as a whole."""
+    factory = getattr(module, factory_name)
+
+    @functools.wraps(factory)
+    def timed_factory(*args, **kwargs):
+        app = factory(*args, **kwargs)
         time_requests(app, "HTTP request (Sanic, whole)")
         return app
 
-    run.configure_app = configure
+    setattr(module, factory_name, timed_factory)
 
 
 def patch_actions() -> None:
@@ -129,15 +134,7 @@ def patch_actions() -> None:
     from rasa_sdk.executor import ActionExecutor
 
     timed_async(ActionExecutor, "run", "ActionExecutor.run (the action itself)")
-    create_app = endpoint.create_app
-
-    @functools.wraps(create_app)
-    def create(*args, **kwargs):
-        app = create_app(*args, **kwargs)
-        time_requests(app, "HTTP request (Sanic, whole)")
-        return app
-
-    endpoint.create_app = create
+    time_apps_from(endpoint, "create_app")
 
 
 def dump_and_reset(*_args) -> None:
