@@ -214,7 +214,9 @@ def test_fallback_is_answered_once_and_starts_nothing(bot):
     db = bot.env["TRACKER_DB"]
     for text in ["blorp fnask", "grmbl prrt"]:
         reply = texts(bot.say(sender, text))
-        assert user_intents(bot, sender)[-1] == "nlu_fallback"
+        # Gibberish is either below the NLU threshold or confidently out of scope, depending on the
+        # model; both get the same answer decision (finsam/answering.py), never the form.
+        assert user_intents(bot, sender)[-1] in ("nlu_fallback", "out_of_scope"), text
         assert last_turn(db, sender) == ["action_answer_question", "text", "action_listen"], text
         assert reply.strip() and "Jag förstår tyvärr inte" not in reply
     assert slot_value(db, sender, "requested_slot") is None
