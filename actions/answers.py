@@ -17,7 +17,8 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     ranking = message.get("intent_ranking") or ([message["intent"]] if message.get("intent") else [])
     last_topic = tracker.get_slot("last_topic")
     turns = float(tracker.get_slot("last_topic_turns") or 0.0)
-    decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic)
+    decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic,
+                      example_ranking=message.get("example_ranking") or ())
     reply = render(decision, knowledge)
     for n, text in enumerate(reply.texts):
         last = n == len(reply.texts) - 1

@@ -31,6 +31,11 @@ CONFIDENT = 0.60  # an FAQ intent at least this sure ...
 MARGIN = 0.30  # ... and this far ahead of the next one is answered with its topic
 ENGLISH_CONFIDENT = 0.65  # English is answered only from the intent (the documents are Swedish)
 SURE = 0.98  # so sure that a noun the bot has never seen does not stop the topic answer
+AGREED_SURE = 0.95  # ... or this sure, when the example ranking agrees on the intent
+EXAMPLES_SURE = 0.95  # the example ranking alone answers from this on, when DIET is unsure ...
+EXAMPLES_SUPPORT = 3  # ... and ranks the same intent among its first three
+EXAMPLES_SUPPORT_MIN = 0.05  # when they disagree, DIET's topic with this much example support may still be
+                             # the one related topic answered (SINGLE_OPTION); without it, "Menar du …?"
 PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the passage must contain
 PASSAGE_MIN_WORDS = 2  # (or every word of a one-word question: "vad betyder nollklassade?")
 CLARIFY_MIN = 0.05  # a topic offered in "Menar du …?" has at least this confidence ...
@@ -180,10 +185,39 @@ def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
             if r.get("name") and r["name"] != "nlu_fallback"]
 
 
+def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dict]) -> Tuple[List[Tuple[str, float]], float]:
+    """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
+    a topic must be to be answered although the question names a word the bot has never seen.
+
+    The two models err on different questions: when they agree, DIET's answer stands (and may
+    carry an unknown word from AGREED_SURE on); when they disagree, DIET is never confident, so
+    the question gets a passage, "Menar du …?" or the honest answer, unless DIET was unsure
+    anyway and the examples are very sure of an intent that DIET ranks among its first three.
+    Without any support from the examples, not even DIET's one related topic is answered.
+    """
+    second = _ranking(examples)
+    if not ranked or not second:
+        return ranked, SURE
+    (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
+    if top == example_top:
+        return ranked, AGREED_SURE
+    runners_up = [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
+    if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < CONFIDENT:
+        rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
+        return [(example_top, example_confidence)] + rest, AGREED_SURE
+    supported = dict(second).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
+    cap = CONFIDENT - 0.01 if supported else SINGLE_OPTION - 0.01
+    # The examples' choice may be offered in "Menar du …?" beside DIET's.
+    others = dict(ranked[1:])
+    others[example_top] = max(others.get(example_top, 0.0), CLARIFY_MIN)
+    return [(top, min(confidence, cap))] + sorted(others.items(), key=lambda item: -item[1]), SURE
+
+
 def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_topic: Optional[str] = None,
-           index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None) -> Decision:
+           index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None,
+           example_ranking: Sequence[dict] = ()) -> Decision:
     """The answer to give; see the module docstring."""
-    ranked = _ranking(ranking)
+    ranked, sure = weigh_second_opinion(_ranking(ranking), example_ranking)
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     english = is_english(text)
@@ -208,7 +242,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         return decision
 
     confident = confidence >= (ENGLISH_CONFIDENT if english else CONFIDENT) and confidence - second >= MARGIN
-    if topic and confident and (not unknown or confidence >= SURE):
+    if topic and confident and (not unknown or confidence >= sure):
         return finish(Decision("topic", topic=topic, reason=f"{top} {confidence:.2f}"))
     if top in NOT_COVERED and confidence >= CONFIDENT:
         return finish(Decision("honest", message=NOT_COVERED[top], reason=f"{top} {confidence:.2f}"))

@@ -75,7 +75,7 @@ async def evaluate(agent, questions: List[Question], knowledge) -> List[Tuple[Qu
     for question in questions:
         parsed = await agent.parse_message(question.text)
         decision = decide(question.text, parsed.get("intent_ranking") or [parsed["intent"]], knowledge,
-                          index=index)
+                          index=index, example_ranking=parsed.get("example_ranking") or ())
         results.append((question, decision, grade(question, decision)))
     return results
 

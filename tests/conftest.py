@@ -45,6 +45,7 @@ def make_tracker(
     active_loop: Optional[str] = None,
     intent_ranking: Optional[List[dict]] = None,
     sender_id: str = "test-conversation",
+    example_ranking: Optional[List[dict]] = None,
 ):
     from rasa_sdk import Tracker
 
@@ -54,6 +55,8 @@ def make_tracker(
         "entities": entities or [],
         "intent_ranking": intent_ranking or ([{"name": intent, "confidence": confidence}] if intent else []),
     }
+    if example_ranking is not None:
+        latest["example_ranking"] = example_ranking
     return Tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),

@@ -36,6 +36,16 @@ def test_answer_question_renders_the_knowledge_topic(dispatcher, tracker_factory
     assert message["text"] == knowledge.render_answer(knowledge.topic_for_intent("ask_deadline"))
 
 
+def test_answer_question_weighs_the_example_ranking_of_the_parse_data(dispatcher, tracker_factory, domain, knowledge):
+    # DIET is sure of the deadline; the example ranking, in the same parse data, is sure of the contact.
+    tracker = tracker_factory("när kan man senast höra av sig till er", intent="ask_deadline", confidence=0.9,
+                              example_ranking=[{"name": "ask_contact", "confidence": 0.97}])
+    events = run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain)
+    assert SlotSet("last_topic", "deadline") not in events
+    assert [m["text"] for m in dispatcher.messages] != [
+        knowledge.render_answer(knowledge.topic_for_intent("ask_deadline"))]
+
+
 @pytest.mark.parametrize("intent,key", [("ask_not_covered", "not_in_documents"), ("out_of_scope", "out_of_scope")])
 def test_questions_the_documents_do_not_answer_get_the_honest_message(intent, key, dispatcher, tracker_factory,
                                                                       domain, knowledge):

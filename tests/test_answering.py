@@ -137,3 +137,56 @@ def test_english_gets_one_english_sentence_and_the_swedish_answer_where_understo
     assert "Swedish" in texts[0] and "Wämö Center" in texts[0]
     not_understood = decide("do you fund research projects", ranking(("out_of_scope", 0.9)), knowledge)
     assert render(not_understood, knowledge).texts == [knowledge.message("english")]
+
+
+# The example ranking (rasa_addons.example_ranker) is a second opinion that errs on other questions.
+
+def test_a_confident_intent_the_examples_do_not_support_is_not_answered(knowledge):
+    # DIET sure of "fundable", the examples sure of "purpose": neither topic is given as if certain.
+    text = "stottar ni med att ta fram nya arbetsmodeller for samverkan"
+    diet = ranking(("ask_fundable", 0.82), ("ask_purpose", 0.10), ("ask_priorities", 0.03))
+    assert decide(text, diet, knowledge).topic.intent == "ask_fundable"  # DIET alone would answer it
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_purpose", 0.90), ("ask_fundable", 0.04)))
+    assert decision.kind != "topic"
+
+
+def test_without_any_example_support_not_even_the_one_related_topic_is_answered(knowledge):
+    text = "ska man prata med kansliet innan man skickar in"
+    diet = ranking(("ask_how_to_apply", 0.53), ("inform_sketch", 0.29), ("ask_budget", 0.04))
+    supported = decide(text, diet, knowledge,
+                       example_ranking=ranking(("inform_sketch", 0.6), ("ask_how_to_apply", 0.3)))
+    assert supported.kind == "topic" and supported.topic.intent == "ask_how_to_apply"
+    unsupported = decide(text, diet, knowledge,
+                         example_ranking=ranking(("inform_sketch", 0.98), ("ask_deadline", 0.01)))
+    assert unsupported.kind != "topic"
+
+
+def test_when_the_two_disagree_both_choices_may_be_offered(knowledge):
+    text = "ska man prata med kansliet innan man skickar in"
+    decision = decide(text, ranking(("ask_how_to_apply", 0.53), ("inform_sketch", 0.29), ("ask_budget", 0.04)),
+                      knowledge, example_ranking=ranking(("ask_contact", 0.6), ("ask_how_to_apply", 0.3)))
+    assert decision.kind == "clarify"
+    assert [t.intent for t in decision.options][:2] == ["ask_how_to_apply", "ask_contact"]
+
+
+def test_agreement_leaves_the_answer_to_diet(knowledge):
+    decision = decide("nar ar sista dag att soka", ranking(("ask_deadline", 0.97), ("ask_decision", 0.02)), knowledge,
+                      example_ranking=ranking(("ask_deadline", 0.7), ("ask_decision", 0.2)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
+
+
+def test_very_sure_examples_answer_when_diet_is_unsure_but_ranks_the_same_intent_high(knowledge):
+    text = "vem bestammer hur mycket pengar forbundet far"
+    diet = ranking(("ask_decision", 0.45), ("ask_budget", 0.30), ("ask_basic_conditions", 0.15))
+    assert decide(text, diet, knowledge).kind != "topic"
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_basic_conditions", 0.97)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_basic_conditions"
+    # ... but not an intent DIET does not rank among its first three.
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_staff_costs", 0.99)))
+    assert not (decision.kind == "topic" and decision.topic.intent == "ask_staff_costs")
+
+
+def test_agreement_does_not_let_a_fairly_sure_topic_answer_a_word_the_documents_never_use(knowledge):
+    decision = decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.90), ("ask_how_to_apply", 0.02)),
+                      knowledge, example_ranking=ranking(("ask_contact", 0.9)))
+    assert decision.kind == "honest"
