@@ -8,7 +8,9 @@ to DIET's confidences): it adds `example_ranking` to the parse data, which the a
 """
 from __future__ import annotations
 
+import inspect
 import json
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -23,6 +25,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from finsam.passages import fold
+
+logger = logging.getLogger(__name__)
 
 RANKING_KEY = "example_ranking"
 _VECTORIZERS = {
@@ -49,6 +53,12 @@ class ExampleRanker(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 30.0, "sharpness": 3.0, "ranking_length": 10, "max_iter": 3000}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        # Rasa's training cache fingerprints this class's source and config only: without this, new
+        # n-gram settings or a new fold() would reuse the model trained with the old ones.
+        return json.dumps(_VECTORIZERS, sort_keys=True) + inspect.getsource(_vectorizer) + inspect.getsource(fold)
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -101,15 +111,21 @@ class ExampleRanker(GraphComponent):
                                           for name in _VECTORIZERS]
                 ranker.classes = state["classes"]
         except (ValueError, FileNotFoundError, KeyError):
-            pass  # untrained (no intents): the parse data simply has no example_ranking
+            # Untrained (fewer than two intents) or no resource: the parse data has no example_ranking.
+            logger.debug("ExampleRanker: nothing to load from resource '%s'.", resource.name)
         return ranker
 
     def rank(self, text: str) -> List[Dict[str, Any]]:
         if self.coef is None or not self.classes:
             return []
         features = hstack([v.transform([fold(text)]) for v in self.vectorizers]).tocsr()
+        if not features.nnz:
+            return []  # no n-gram of any example: the intercepts alone would rank by class prior
+        logits = np.asarray(features @ self.coef.T + self.intercept).ravel()
+        if len(self.classes) == 2:
+            logits = np.array([0.0, logits[0]])  # binary: one row of coefficients, for classes[1]
         # Sharpened softmax: the raw probabilities of 40 classes are too flat to compare with DIET's.
-        logits = (features @ self.coef.T + self.intercept)[0] * self.config["sharpness"]
+        logits = logits * self.config["sharpness"]
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
         order = np.argsort(-probabilities)[: self.config["ranking_length"]]

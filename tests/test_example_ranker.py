@@ -82,3 +82,44 @@ def test_the_pipeline_runs_it(repo_config=Path(__file__).resolve().parent.parent
     names = [c["name"] for c in yaml.safe_load(repo_config.read_text(encoding="utf-8"))["pipeline"]]
     assert "rasa_addons.example_ranker.ExampleRanker" in names
     assert names.index("rasa_addons.example_ranker.ExampleRanker") > names.index("DIETClassifier")
+
+
+def test_two_intents_are_both_ranked(storage):
+    # A binary logistic regression has one row of coefficients: both classes still get their share.
+    resource = Resource("binary")
+    ranker = ExampleRanker.create(ExampleRanker.get_default_config(), storage, resource, _context())
+    ranker.train(TrainingData([Message.build(text=text, intent=intent) for intent in ("ask_deadline", "ask_contact")
+                               for text in EXAMPLES[intent]]))
+    for text, intent in (("sista dag att söka", "ask_deadline"), ("vem kan jag kontakta", "ask_contact")):
+        ranking = ranker.rank(text)
+        assert [r["name"] for r in ranking][0] == intent and len(ranking) == 2
+        assert 0.5 < ranking[0]["confidence"] < 1.0
+
+
+@pytest.mark.parametrize("text", ["👍", "   ", "?!", "ЖЖЖЖ"])
+def test_a_text_without_any_known_n_gram_gets_no_ranking(text, storage):
+    # The logits would be the intercepts alone: the class prior, not an opinion about the text.
+    ranker = _trained(storage)
+    assert ranker.rank(text) == []
+    message = Message.build(text=text)
+    ranker.process([message])
+    assert message.get(RANKING_KEY) is None
+
+
+def test_the_ranking_in_the_parse_data_holds_intent_names_and_confidences_only(storage):
+    # It is stored in the tracker's events: no words of the user's text.
+    ranker = _trained(storage)
+    message = Message.build(text="kan Anna Svensson på anna@example.se söka för deadline")
+    ranker.process([message])
+    ranking = message.as_dict(only_output_properties=True)[RANKING_KEY]
+    assert ranking and all(set(r) == {"name", "confidence"} and r["name"] in EXAMPLES for r in ranking)
+
+
+def test_the_training_cache_sees_the_vectorizer_settings(monkeypatch):
+    # Rasa fingerprints the class's source and config only; the n-gram settings and fold() live outside it.
+    from rasa_addons import example_ranker
+
+    before = ExampleRanker.fingerprint_addon(ExampleRanker.get_default_config())
+    monkeypatch.setitem(example_ranker._VECTORIZERS, "chars", {**example_ranker._VECTORIZERS["chars"],
+                                                                "ngram_range": (2, 4)})
+    assert ExampleRanker.fingerprint_addon(ExampleRanker.get_default_config()) != before
