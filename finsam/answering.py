@@ -192,8 +192,10 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     The two models err on different questions: when they agree, DIET's answer stands (and may
     carry an unknown word from AGREED_SURE on); when they disagree, DIET is never confident, so
     the question gets a passage, "Menar du …?" or the honest answer, unless DIET was unsure
-    anyway and the examples are very sure of an intent that DIET ranks among its first three.
-    Without any support from the examples, not even DIET's one related topic is answered.
+    anyway and the examples are very sure of an intent that DIET ranks among its first three
+    (then a word the bot has never seen still stops the answer: SURE was tuned on DIET's
+    confidences, and DIET is unsure). Without any support from the examples, not even DIET's
+    one related topic is answered.
     """
     second = _ranking(examples)
     if not ranked or not second:
@@ -204,7 +206,7 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     runners_up = [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
     if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < CONFIDENT:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
-        return [(example_top, example_confidence)] + rest, AGREED_SURE
+        return [(example_top, example_confidence)] + rest, float("inf")
     supported = dict(second).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
     cap = CONFIDENT - 0.01 if supported else SINGLE_OPTION - 0.01
     # The examples' choice may be offered in "Menar du …?" beside DIET's.
@@ -217,15 +219,20 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
            index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None,
            example_ranking: Sequence[dict] = ()) -> Decision:
     """The answer to give; see the module docstring."""
-    ranked, sure = weigh_second_opinion(_ranking(ranking), example_ranking)
+    diet = _ranking(ranking)
+    ranked, sure = weigh_second_opinion(diet, example_ranking)
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     english = is_english(text)
 
-    if is_small_talk(text) or (top in SMALL_TALK_INTENTS and confidence >= FOLLOW_UP_CONFIDENCE
-                               and len(_words(text)) <= 3):
+    def said(intents: Set[str]) -> bool:
+        # DIET's own call (disagreeing examples weigh which topic answers a question, not whether
+        # the user asked one), or the intent that very sure examples chose.
+        return any(name in intents and score >= FOLLOW_UP_CONFIDENCE for name, score in diet[:1] + ranked[:1])
+
+    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and len(_words(text)) <= 3):
         return Decision("small_talk", reason="kvittens")
-    if is_follow_up(text) or (top == "ask_follow_up" and confidence >= FOLLOW_UP_CONFIDENCE):
+    if is_follow_up(text) or said({"ask_follow_up"}):
         return _follow_up(text, knowledge.topic_by_id(last_topic))
 
     index = index or get_index(knowledge)

@@ -190,3 +190,25 @@ def test_agreement_does_not_let_a_fairly_sure_topic_answer_a_word_the_documents_
     decision = decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.90), ("ask_how_to_apply", 0.02)),
                       knowledge, example_ranking=ranking(("ask_contact", 0.9)))
     assert decision.kind == "honest"
+
+
+def test_very_sure_examples_do_not_carry_a_word_the_documents_never_use(knowledge):
+    # DIET is unsure; "hur mycket pengar" makes the examples sure of the budget, but the question is about parking.
+    text = "hur mycket pengar far man for parkering"
+    diet = ranking(("ask_decision", 0.45), ("ask_budget", 0.30), ("ask_basic_conditions", 0.15))
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_budget", 0.99)))
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+def test_small_talk_and_follow_ups_stay_diets_call(knowledge):
+    # The example ranking weighs which topic answers a question, not whether the user asked one.
+    follow_up = decide("kan du ge ett exempel", ranking(("ask_follow_up", 0.9)), knowledge, last_topic="deadline",
+                       example_ranking=ranking(("ask_fundable", 0.6), ("ask_purpose", 0.3)))
+    assert follow_up.kind == "follow_up" and follow_up.topic.id == "deadline"
+    acknowledged = decide("stammer bra det", ranking(("affirm", 0.9), ("ask_budget", 0.05)), knowledge,
+                          example_ranking=ranking(("ask_budget", 0.6), ("ask_staff_costs", 0.3)))
+    assert acknowledged.kind == "small_talk"
+    # ... and very sure examples of a follow-up that DIET ranks among its first three are one too.
+    decision = decide("och hur gar det till da", ranking(("ask_deadline", 0.45), ("ask_follow_up", 0.30)), knowledge,
+                      last_topic="deadline", example_ranking=ranking(("ask_follow_up", 0.97)))
+    assert decision.kind == "follow_up"
