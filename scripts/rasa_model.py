@@ -19,8 +19,9 @@ from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "models" / "rasa"
+# The example ranker is trained code of our own: its n-grams and fold() (finsam/passages.py) shape the model.
 TRAINING_INPUTS = ["config.yml", "bot/domain.yml", "bot/rules.yml", "bot/stories.yml", "nlu_data",
-                   "models/sv_finsam_core_sm"]
+                   "models/sv_finsam_core_sm", "rasa_addons/example_ranker.py", "finsam/passages.py"]
 # Only the libraries that shape the trained model count, not every pinned package.
 MODEL_LIBRARIES = re.compile(r"^(rasa|rasa-sdk|spacy|thinc|tensorflow|numpy|scikit-learn|scipy)==", re.I | re.M)
 

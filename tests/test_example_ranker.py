@@ -123,3 +123,21 @@ def test_the_training_cache_sees_the_vectorizer_settings(monkeypatch):
     monkeypatch.setitem(example_ranker._VECTORIZERS, "chars", {**example_ranker._VECTORIZERS["chars"],
                                                                 "ngram_range": (2, 4)})
     assert ExampleRanker.fingerprint_addon(ExampleRanker.get_default_config()) != before
+
+
+def test_the_model_cache_key_covers_the_code_of_every_custom_component():
+    # A cached model trained by older component code would be served as current (make train skips it).
+    import sys
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "scripts"))
+    import rasa_model
+
+    custom = [c["name"] for c in yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+              if "." in c["name"]]
+    assert custom
+    for name in custom:
+        module_file = name.rsplit(".", 1)[0].replace(".", "/") + ".py"
+        assert module_file in rasa_model.TRAINING_INPUTS, module_file
