@@ -126,6 +126,7 @@ class Vocabulary:
 
     def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
         self.known: Set[str] = set(index.vocabulary)
+        self._compounds: Optional[List[str]] = None
         self.by_intent: Dict[str, Set[str]] = {}
         for topic in knowledge.topics:
             text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
@@ -146,7 +147,15 @@ class Vocabulary:
     def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[str]:
         """Nouns that neither the documents nor the examples of any answerable topic use."""
         return [terms[0] for terms, pos in words if pos in NAMING and len(terms[0]) >= UNKNOWN_MIN_LENGTH
-                and terms[0].isalpha() and not self.known.intersection(terms)]
+                and terms[0].isalpha() and not self.known.intersection(terms)
+                and not self.compound_tail(terms)]
+
+    def compound_tail(self, terms: Sequence[str]) -> bool:
+        """A word the documents use as the last part of a compound ("brister" in "samverkansbrister")."""
+        if self._compounds is None:
+            self._compounds = sorted(w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH)
+        tails = [t for t in terms if t.isalpha() and len(t) >= UNKNOWN_MIN_LENGTH]
+        return any(word.endswith(tail) for tail in tails for word in self._compounds)
 
     def unknown_abbreviations(self, text: str) -> List[str]:
         """Abbreviations and compound prefixes ("EU-medel") that neither the documents nor the examples use."""
@@ -232,8 +241,10 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 
     if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and len(_words(text)) <= 3):
         return Decision("small_talk", reason="kvittens")
-    if is_follow_up(text) or said({"ask_follow_up"}):
-        return _follow_up(text, knowledge.topic_by_id(last_topic))
+    last = knowledge.topic_by_id(last_topic)
+    # Without a last topic, "gäller det även de som är över pensionsåldern" is a question of its own.
+    if (is_follow_up(text) or said({"ask_follow_up"})) and (last or not _names_something(text)):
+        return _follow_up(text, last)
 
     index = index or get_index(knowledge)
     vocabulary = vocabulary or get_vocabulary(knowledge, index)
@@ -281,6 +292,10 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         if options:
             return finish(Decision("clarify", options=options, reason=reason))
     return finish(Decision("honest", message="not_in_documents", reason=reason))
+
+
+def _names_something(text: str) -> bool:
+    return any(pos in NAMING for _, pos in analyse(text))
 
 
 def _follow_up(text: str, topic: Optional[Topic]) -> Decision:

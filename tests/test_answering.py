@@ -212,3 +212,19 @@ def test_small_talk_and_follow_ups_stay_diets_call(knowledge):
     decision = decide("och hur gar det till da", ranking(("ask_deadline", 0.45), ("ask_follow_up", 0.30)), knowledge,
                       last_topic="deadline", example_ranking=ranking(("ask_follow_up", 0.97)))
     assert decision.kind == "follow_up"
+
+
+def test_a_follow_up_form_that_names_its_subject_is_a_question_when_there_is_no_last_topic(knowledge):
+    text = "gäller det även de som är över pensionsåldern"
+    assert decide(text, ranking(("ask_target_age", 0.9)), knowledge, last_topic=None).kind != "follow_up"
+    # With a last topic it still leans on it.
+    assert decide(text, ranking(("ask_target_age", 0.9)), knowledge, last_topic="deadline").kind == "follow_up"
+
+
+def test_a_compound_tail_of_a_document_word_is_no_unknown_word(knowledge):
+    # "brister" stands in the documents only inside "samverkansbrister".
+    decision = decide("maste vi beskriva vilka brister i samverkan vi vill losa",
+                      ranking(("ask_criteria", 0.9), ("ask_idea_sketch", 0.05)), knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_criteria"
+    assert decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.96)), knowledge).kind == "honest"
+
