@@ -271,6 +271,10 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if english:
         return finish(Decision("honest", message="not_in_documents", reason=reason))
 
+    if top in NOT_COVERED:
+        # The likeliest reading is "not in the documents": a passage that shares a few words (an
+        # address for "laddstolpar vid Wämö Center") would answer a question nobody asked.
+        return finish(Decision("honest", message=NOT_COVERED[top], reason=reason))
     hit = index.best(text)
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))

@@ -228,3 +228,10 @@ def test_a_compound_tail_of_a_document_word_is_no_unknown_word(knowledge):
     assert decision.kind == "topic" and decision.topic.intent == "ask_criteria"
     assert decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.96)), knowledge).kind == "honest"
 
+
+
+def test_no_passage_when_the_likeliest_reading_is_not_in_the_documents(knowledge):
+    # "Wämö Center" stands in the postal address; that passage does not answer the question.
+    decision = decide("finns det laddstolpar vid wamo center",
+                      ranking(("ask_not_covered", 0.47), ("ask_where_to_send", 0.22), ("ask_contact", 0.1)), knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
