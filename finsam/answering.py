@@ -194,7 +194,8 @@ def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
             if r.get("name") and r["name"] != "nlu_fallback"]
 
 
-def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dict]) -> Tuple[List[Tuple[str, float]], float]:
+def weigh_second_opinion(ranked: List[Tuple[str, float]],
+                         examples: Sequence[dict]) -> Tuple[List[Tuple[str, float]], float]:
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
     a topic must be to be answered although the question names a word the bot has never seen.
 

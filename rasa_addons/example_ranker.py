@@ -14,8 +14,6 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from scipy.sparse import hstack
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,6 +21,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import hstack
 
 from finsam.passages import fold
 
@@ -71,7 +70,7 @@ class ExampleRanker(GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ExampleRanker":
+               execution_context: ExecutionContext) -> ExampleRanker:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -93,14 +92,14 @@ class ExampleRanker(GraphComponent):
         with self._model_storage.write_to(self._resource) as directory:
             state = {"classes": self.classes,
                      "vocabularies": {name: {term: int(i) for term, i in v.vocabulary_.items()}
-                                      for name, v in zip(_VECTORIZERS, self.vectorizers)}}
+                                      for name, v in zip(_VECTORIZERS, self.vectorizers, strict=True)}}
             (directory / "ranker.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
             np.savez(directory / "ranker.npz", coef=self.coef, intercept=self.intercept,
-                     **{f"idf_{name}": v.idf_ for name, v in zip(_VECTORIZERS, self.vectorizers)})
+                     **{f"idf_{name}": v.idf_ for name, v in zip(_VECTORIZERS, self.vectorizers, strict=True)})
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "ExampleRanker":
+             execution_context: ExecutionContext, **kwargs: Any) -> ExampleRanker:
         ranker = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:

@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
