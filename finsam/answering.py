@@ -126,7 +126,6 @@ class Vocabulary:
 
     def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
         self.known: Set[str] = set(index.vocabulary)
-        self._compounds: Optional[List[str]] = None
         self.by_intent: Dict[str, Set[str]] = {}
         for topic in knowledge.topics:
             text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
@@ -143,6 +142,7 @@ class Vocabulary:
             # Examples of what the documents do not answer teach no word the documents know.
             if intent not in NOT_COVERED:
                 self.known.update(terms)
+        self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
 
     def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[str]:
         """Nouns that neither the documents nor the examples of any answerable topic use."""
@@ -152,8 +152,6 @@ class Vocabulary:
 
     def compound_tail(self, terms: Sequence[str]) -> bool:
         """A word the documents use as the last part of a compound ("brister" in "samverkansbrister")."""
-        if self._compounds is None:
-            self._compounds = sorted(w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH)
         tails = [t for t in terms if t.isalpha() and len(t) >= UNKNOWN_MIN_LENGTH]
         return any(word.endswith(tail) for tail in tails for word in self._compounds)
 
@@ -279,23 +277,22 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     hit = index.best(text)
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
-    if top not in NOT_COVERED:
-        options = []
-        for intent, score in ranked:
-            candidate = knowledge.topic_for_intent(intent)
-            # Related: shares a word with the question and names nothing the topic does not cover.
-            if candidate and score >= CLARIFY_MIN and vocabulary.shares_word(words, intent) \
-                    and not vocabulary.outside_topic(analysed, intent):
-                options.append(candidate)
-            if len(options) == CLARIFY_MAX_OPTIONS:
-                break
-        # The one related topic, and the FAQ intent NLU ranks first: its answer, not "Menar du …?".
-        faq = [(intent, score) for intent, score in ranked if knowledge.topic_for_intent(intent)]
-        if len(options) == 1 and faq and faq[0][0] == options[0].intent and faq[0][1] >= SINGLE_OPTION \
-                and (len(faq) < 2 or faq[0][1] - faq[1][1] >= MARGIN):
-            return finish(Decision("topic", topic=options[0], reason=f"{reason}; enda närliggande ämnet"))
-        if options:
-            return finish(Decision("clarify", options=options, reason=reason))
+    options = []
+    for intent, score in ranked:
+        candidate = knowledge.topic_for_intent(intent)
+        # Related: shares a word with the question and names nothing the topic does not cover.
+        if candidate and score >= CLARIFY_MIN and vocabulary.shares_word(words, intent) \
+                and not vocabulary.outside_topic(analysed, intent):
+            options.append(candidate)
+        if len(options) == CLARIFY_MAX_OPTIONS:
+            break
+    # The one related topic, and the FAQ intent NLU ranks first: its answer, not "Menar du …?".
+    faq = [(intent, score) for intent, score in ranked if knowledge.topic_for_intent(intent)]
+    if len(options) == 1 and faq and faq[0][0] == options[0].intent and faq[0][1] >= SINGLE_OPTION \
+            and (len(faq) < 2 or faq[0][1] - faq[1][1] >= MARGIN):
+        return finish(Decision("topic", topic=options[0], reason=f"{reason}; enda närliggande ämnet"))
+    if options:
+        return finish(Decision("clarify", options=options, reason=reason))
     return finish(Decision("honest", message="not_in_documents", reason=reason))
 
 

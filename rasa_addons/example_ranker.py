@@ -136,6 +136,3 @@ class ExampleRanker(GraphComponent):
             if ranking:
                 message.set(RANKING_KEY, ranking, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -1,7 +1,10 @@
 """The example ranking beside DIET's: trained, persisted without pickle, loaded and used."""
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from conftest import ROOT
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -75,10 +78,12 @@ def test_an_untrained_ranker_adds_nothing(storage):
     assert message.get(RANKING_KEY) is None
 
 
-def test_the_pipeline_runs_it(repo_config=Path(__file__).resolve().parent.parent / "config.yml"):
-    import yaml
+def _pipeline_names():
+    return [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]]
 
-    names = [c["name"] for c in yaml.safe_load(repo_config.read_text(encoding="utf-8"))["pipeline"]]
+
+def test_the_pipeline_runs_it():
+    names = _pipeline_names()
     assert "rasa_addons.example_ranker.ExampleRanker" in names
     assert names.index("rasa_addons.example_ranker.ExampleRanker") > names.index("DIETClassifier")
 
@@ -126,16 +131,10 @@ def test_the_training_cache_sees_the_vectorizer_settings(monkeypatch):
 
 def test_the_model_cache_key_covers_the_code_of_every_custom_component():
     # A cached model trained by older component code would be served as current (make train skips it).
-    import sys
-
-    import yaml
-
-    root = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(root / "scripts"))
+    sys.path.insert(0, str(ROOT / "scripts"))
     import rasa_model
 
-    custom = [c["name"] for c in yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-              if "." in c["name"]]
+    custom = [name for name in _pipeline_names() if "." in name]
     assert custom
     for name in custom:
         module_file = name.rsplit(".", 1)[0].replace(".", "/") + ".py"
