@@ -20,7 +20,7 @@ from finsam.wordmatch import pipeline
 ROOT = Path(__file__).resolve().parent.parent
 STEM_LENGTH = 6
 
-# Function words and question words, folded. Domain words ("beslut", "dag") stay searchable,
+# Function words, question words and words that ask what a word means ("begreppet"), folded. Domain words ("beslut", "dag") stay searchable,
 # which is why spaCy's own Swedish stop list is not used.
 STOP_WORDS = set("""
 a alla allt alltsa an and ar andra annan annat are as at att av bara blir bli borde bra da de dem den denna
@@ -32,6 +32,7 @@ till the to typ upp ur ut utan va vad var vara vart vem vi vid vilka vilken vilk
 when where which you your i'm me my we our can do is are it they de dom dom ju la sig hej tack nan ocksa
 aven elr iaf hmm ens fick kommer betyder betyda menas mena menar innebar innebara forklara undrar
 fraga fragor veta vet info information manga mycket via hos samma olika
+begrepp begreppet begreppen definition definitionen definiera ordet orden termen uttrycket
 """.split())
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "a", "ø": "o"})

@@ -235,3 +235,14 @@ def test_no_passage_when_the_likeliest_reading_is_not_in_the_documents(knowledge
     decision = decide("finns det laddstolpar vid wamo center",
                       ranking(("ask_not_covered", 0.47), ("ask_where_to_send", 0.22), ("ask_contact", 0.1)), knowledge)
     assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+@pytest.mark.parametrize("text", ["förklara begreppet idéskiss", "vad betyder ordet huvudman",
+                                  "ge en definition av samverkansbrister", "vad innebär termen huvudman"])
+def test_a_word_about_meaning_is_not_something_the_documents_lack(text, knowledge):
+    # "begreppet", "ordet", "definition" ask what a document word means; they name nothing new.
+    intent = "ask_idea_sketch" if "idéskiss" in text else "ask_who_can_apply"
+    if "samverkansbrister" in text:
+        intent = "ask_criteria"
+    decision = decide(text, ranking((intent, 0.9), ("ask_how_to_apply", 0.05)), knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == intent
