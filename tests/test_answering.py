@@ -246,3 +246,17 @@ def test_a_word_about_meaning_is_not_something_the_documents_lack(text, knowledg
         intent = "ask_criteria"
     decision = decide(text, ranking((intent, 0.9), ("ask_how_to_apply", 0.05)), knowledge)
     assert decision.kind == "topic" and decision.topic.intent == intent
+
+
+def test_a_word_nobody_uses_stops_a_passage_whatever_its_part_of_speech(knowledge):
+    # The small tagger reads "laddstolpar" as a verb; the address passage shares only "Wämö Center".
+    decision = decide("finns det laddstolpar vid wamo center",
+                      ranking(("ask_application_template", 0.44), ("ask_where_to_send", 0.08)), knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+    # A known verb does not: the passage about who writes the recommendation is still found.
+    assert decide("vem skriver rekommendationen till styrelsen", ranking(("ask_decision", 0.4)),
+                  knowledge).kind == "passage"
+    # Nor does a short verb the documents never use ("skiljer"): it names nothing.
+    unsure = decide("skiljer sig en idéskiss från en riktig ansökan",
+                    ranking(("ask_idea_sketch", 0.43), ("ask_how_to_apply", 0.18)), knowledge)
+    assert unsure.kind in ("clarify", "passage")
