@@ -44,7 +44,8 @@ SINGLE_OPTION = 0.45  # the only related topic, first among the FAQ intents, is 
 FOLLOW_UP_CONFIDENCE = 0.5
 NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
 UNKNOWN_MIN_LENGTH = 5
-COMPOUND_LENGTH = 9  # an unknown word this long names something, whatever part of speech the tagger gives it
+COMPOUND_LENGTH = 9  # an unknown noun or verb this long is a compound that names something: the small
+MISREAD_AS_NAMING = NAMING | {"VERB"}  # tagger reads unknown compounds ("laddstolpar") as verbs
 MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turns
 
 NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
@@ -145,11 +146,10 @@ class Vocabulary:
                 self.known.update(terms)
         self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
 
-    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]], naming: Optional[Set[str]] = NAMING) -> List[str]:
-        """Nouns (or, with naming=None, words of any kind) that neither the documents nor the examples
-        of any answerable topic use."""
-        return [terms[0] for terms, pos in words if (naming is None or pos in naming)
-                and len(terms[0]) >= UNKNOWN_MIN_LENGTH
+    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]], naming: Set[str] = NAMING) -> List[str]:
+        """Words of the naming parts of speech that neither the documents nor the examples of any
+        answerable topic use."""
+        return [terms[0] for terms, pos in words if pos in naming and len(terms[0]) >= UNKNOWN_MIN_LENGTH
                 and terms[0].isalpha() and not self.known.intersection(terms)
                 and not self.compound_tail(terms)]
 
@@ -267,8 +267,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if top in NOT_COVERED and confidence >= CONFIDENT:
         return finish(Decision("honest", message=NOT_COVERED[top], reason=f"{top} {confidence:.2f}"))
     if unknown:
-        return finish(Decision("honest", message="not_in_documents",
-                               reason=f"{', '.join(unknown)} står inte i underlaget ({top} {confidence:.2f})"))
+        return finish(_not_in_documents(unknown, f"{top} {confidence:.2f}"))
     reason = f"osäker: {top} {confidence:.2f}, tvåa {second:.2f}"
     if english:
         return finish(Decision("honest", message="not_in_documents", reason=reason))
@@ -279,11 +278,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         return finish(Decision("honest", message=NOT_COVERED[top], reason=reason))
     # Below a confident topic, a long word nobody uses stops the passage and "Menar du …?" too, even
     # one the small tagger misreads as a verb ("laddstolpar vid Wämö Center" shares only the address).
-    # Long words are compounds, which name things; a short unknown verb ("skiljer") names nothing.
-    unknown = [word for word in vocabulary.unknown(analysed, naming=None) if len(word) >= COMPOUND_LENGTH]
-    if unknown:
-        return finish(Decision("honest", message="not_in_documents",
-                               reason=f"{', '.join(unknown)} står inte i underlaget ({reason})"))
+    # A short unknown verb ("skiljer") or an adverb ("överhuvudtaget") names nothing.
+    compounds = [word for word in vocabulary.unknown(analysed, naming=MISREAD_AS_NAMING)
+                 if len(word) >= COMPOUND_LENGTH]
+    if compounds:
+        return finish(_not_in_documents(compounds, reason))
     hit = index.best(text)
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
@@ -304,6 +303,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if options:
         return finish(Decision("clarify", options=options, reason=reason))
     return finish(Decision("honest", message="not_in_documents", reason=reason))
+
+
+def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
+    return Decision("honest", message="not_in_documents",
+                    reason=f"{', '.join(words)} står inte i underlaget ({reason})")
 
 
 def _names_something(text: str) -> bool:

@@ -20,8 +20,8 @@ from finsam.wordmatch import pipeline
 ROOT = Path(__file__).resolve().parent.parent
 STEM_LENGTH = 6
 
-# Function words, question words and words that ask what a word means ("begreppet"), folded. Domain words ("beslut", "dag") stay searchable,
-# which is why spaCy's own Swedish stop list is not used.
+# Function words, question words and words that ask what a word means ("begreppet"), folded.
+# Domain words ("beslut", "dag") stay searchable, which is why spaCy's own Swedish stop list is not used.
 STOP_WORDS = set("""
 a alla allt alltsa an and ar andra annan annat are as at att av bara blir bli borde bra da de dem den denna
 denne dess dessa det detta dig din dina ditt do does du dar darfor e efter eftersom egentligen ej el eller en
