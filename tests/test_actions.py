@@ -375,3 +375,20 @@ def test_continue_right_after_the_welcome_back_only_asks_the_question(dispatcher
     tracker = form_tracker(tracker_factory, text, "sketch_resume", slot="coordination", events=events)
     assert validate(tracker, dispatcher, domain) == [SlotSet("coordination", None)]
     assert dispatcher.messages == []
+
+
+def test_edit_answer_reads_the_text_when_the_entity_is_no_field(dispatcher, tracker_factory, domain):
+    # The entity extractor may tag a whole unseen compound; the slot then holds that text, not a field.
+    tracker = tracker_factory("jag vill ändra målgruppsbeskrivningen", intent="edit_answer",
+                              slots=dict(COMPLETE, sketch_field="målgruppsbeskrivningen"))
+    events = run(sketch_form.ActionEditAnswer(), dispatcher, tracker, domain)
+    assert events == [SlotSet("target_group", None), SlotSet("sketch_field", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_editing"]
+
+
+def test_edit_answer_without_any_field_asks_which_and_forgets_the_stray_value(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("jag vill ändra ledningen", intent="edit_answer",
+                              slots=dict(COMPLETE, sketch_field="ledningen"))
+    events = run(sketch_form.ActionEditAnswer(), dispatcher, tracker, domain)
+    assert events == [SlotSet("sketch_field", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
