@@ -243,12 +243,12 @@ class ActionEditAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         message = tracker.latest_message or {}
         # The slot holds whatever the entity extractor tagged ("målgruppsbeskrivningen"); only a field counts.
-        field = tracker.get_slot("sketch_field")
-        if field not in SKETCH_SLOTS:
-            field = field_from_message(message.get("text") or "", message.get("entities") or [])
+        tagged = tracker.get_slot("sketch_field")
+        field = tagged if tagged in SKETCH_SLOTS else field_from_message(message.get("text") or "",
+                                                                       message.get("entities") or [])
         if field not in SKETCH_SLOTS:
             dispatcher.utter_message(response="utter_ask_which_field")
-            return [SlotSet("sketch_field", None)] if tracker.get_slot("sketch_field") else []
+            return [SlotSet("sketch_field", None)] if tagged else []
         # Editing with no sketch under way starts one, so the privacy notice comes first.
         dispatcher.utter_message(response="utter_editing" if _sketch_started(tracker) else "utter_privacy_notice")
         # draft_reference stays: submitting again makes the next version of the same draft.

@@ -146,10 +146,11 @@ class Vocabulary:
                 self.known.update(terms)
         self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
 
-    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]], naming: Set[str] = NAMING) -> List[str]:
-        """Words of the naming parts of speech that neither the documents nor the examples of any
-        answerable topic use."""
-        return [terms[0] for terms, pos in words if pos in naming and len(terms[0]) >= UNKNOWN_MIN_LENGTH
+    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[Tuple[str, str]]:
+        """(word, part of speech) of the nouns and verbs that neither the documents nor the examples of
+        any answerable topic use."""
+        return [(terms[0], pos) for terms, pos in words if pos in MISREAD_AS_NAMING
+                and len(terms[0]) >= UNKNOWN_MIN_LENGTH
                 and terms[0].isalpha() and not self.known.intersection(terms)
                 and not self.compound_tail(terms)]
 
@@ -253,7 +254,9 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     analysed = analyse(text)
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
-    unknown = [] if english else vocabulary.unknown(analysed) + vocabulary.unknown_abbreviations(text)
+    unknown_words = [] if english else vocabulary.unknown(analysed)
+    unknown = [] if english else [word for word, pos in unknown_words if pos in NAMING] \
+        + vocabulary.unknown_abbreviations(text)
     topic = knowledge.topic_for_intent(top)
 
     def finish(decision: Decision) -> Decision:
@@ -279,8 +282,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     # Below a confident topic, a long word nobody uses stops the passage and "Menar du …?" too, even
     # one the small tagger misreads as a verb ("laddstolpar vid Wämö Center" shares only the address).
     # A short unknown verb ("skiljer") or an adverb ("överhuvudtaget") names nothing.
-    compounds = [word for word in vocabulary.unknown(analysed, naming=MISREAD_AS_NAMING)
-                 if len(word) >= COMPOUND_LENGTH]
+    compounds = [word for word, _ in unknown_words if len(word) >= COMPOUND_LENGTH]
     if compounds:
         return finish(_not_in_documents(compounds, reason))
     hit = index.best(text)
