@@ -14,18 +14,12 @@ held-out third of tests/data/questions.yml (`make eval-questions`).
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
-
-import yaml
+from typing import List, Optional, Sequence, Set, Tuple
 
 from finsam.knowledge import KnowledgeBase, Topic
-from finsam.passages import STEM_LENGTH, STOP_WORDS, Hit, PassageIndex, analyse, fold, get_index
-
-ROOT = Path(__file__).resolve().parent.parent
-NLU_DIR = ROOT / "nlu_data"
+from finsam.passages import Hit, PassageIndex, analyse, fold, get_index
+from finsam.vocabulary import NAMING, NOT_COVERED, Vocabulary, get_vocabulary, words_of
 
 CONFIDENT = 0.60  # an FAQ intent at least this sure ...
 MARGIN = 0.30  # ... and this far ahead of the next one is answered with its topic
@@ -42,13 +36,9 @@ CLARIFY_MIN = 0.05  # a topic offered in "Menar du …?" has at least this confi
 CLARIFY_MAX_OPTIONS = 3  # ... and shares a word with the question
 SINGLE_OPTION = 0.45  # the only related topic, first among the FAQ intents, is answered from this on
 FOLLOW_UP_CONFIDENCE = 0.5
-NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
-UNKNOWN_MIN_LENGTH = 5
-COMPOUND_LENGTH = 9  # an unknown noun or verb this long is a compound that names something: the small
-MISREAD_AS_NAMING = NAMING | {"VERB"}  # tagger reads unknown compounds ("laddstolpar") as verbs
+COMPOUND_LENGTH = 9  # an unknown noun or verb this long is a compound that names something
 MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turns
 
-NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
 SMALL_TALK_INTENTS = {"affirm", "deny", "skip_question"}
 SMALL_TALK = re.compile(
     r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
@@ -66,10 +56,6 @@ application money funding fund funds deadline send contact criteria priorities h
 decides group groups age expected results participants main goal target prioritise prioritize form research
 phone number projects project there it i'm hello hi please thanks thank about much many should need would
 could get an want help english speak""".split())
-# A short name the bot has never seen: an abbreviation in capitals ("ESF", "CSN") or the first
-# part of a hyphenated compound ("eu-medel"). Too short for the noun check, but just as much
-# something the documents do not cover.
-ABBREVIATION = re.compile(r"(?<![\w-])(?:([A-ZÅÄÖ]{2,5})(?![\w-])|([A-Za-zÅÄÖåäö]{2,4})-(?=[A-Za-zÅÄÖåäö]{3,}))")
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -92,103 +78,21 @@ class Reply:
     buttons: List[dict] = field(default_factory=list)
 
 
-def _words(text: str) -> List[str]:
-    return re.findall(r"[a-z0-9åäöéü']+", text.lower())
-
-
-def _terms(text: str) -> Set[str]:
-    terms = set()
-    for word in _words(text):
-        word = fold(word)
-        terms.add(word)
-        if len(word) > STEM_LENGTH:
-            terms.add(word[:STEM_LENGTH] + "~")
-    return terms
-
-
 def is_small_talk(text: str) -> bool:
-    folded = " ".join(_words(fold(text)))
+    folded = " ".join(words_of(fold(text)))
     if not folded:
         return bool(text.strip())  # only emoji or punctuation: "👍", "!"
     return bool(SMALL_TALK.fullmatch(folded))
 
 
 def is_follow_up(text: str) -> bool:
-    return bool(FOLLOW_UP.fullmatch(" ".join(_words(fold(text)))))
+    return bool(FOLLOW_UP.fullmatch(" ".join(words_of(fold(text)))))
 
 
 def is_english(text: str) -> bool:
-    words = _words(text)
+    words = words_of(text)
     english = [w for w in words if w in ENGLISH]
     return len(english) >= 2 and len(english) >= 0.5 * len(words)
-
-
-class Vocabulary:
-    """The words the bot knows: the documents, the topics and the NLU examples per intent."""
-
-    def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
-        self.known: Set[str] = set(index.vocabulary)
-        self.by_intent: Dict[str, Set[str]] = {}
-        for topic in knowledge.topics:
-            text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
-            self.by_intent.setdefault(topic.intent, set()).update(_terms(text))
-        for path in sorted(Path(nlu_dir).glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for block in data.get("nlu") or []:
-                intent = block.get("intent")
-                if not intent:
-                    continue
-                terms = _terms(str(block.get("examples", "")))
-                self.by_intent.setdefault(intent, set()).update(terms)
-        for intent, terms in self.by_intent.items():
-            # Examples of what the documents do not answer teach no word the documents know.
-            if intent not in NOT_COVERED:
-                self.known.update(terms)
-        self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
-
-    def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[Tuple[str, str]]:
-        """(word, part of speech) of the nouns and verbs that neither the documents nor the examples of
-        any answerable topic use."""
-        return [(terms[0], pos) for terms, pos in words if pos in MISREAD_AS_NAMING
-                and len(terms[0]) >= UNKNOWN_MIN_LENGTH
-                and terms[0].isalpha() and not self.known.intersection(terms)
-                and not self.compound_tail(terms)]
-
-    def compound_tail(self, terms: Sequence[str]) -> bool:
-        """A word the documents use as the last part of a compound ("brister" in "samverkansbrister")."""
-        tails = [t for t in terms if t.isalpha() and len(t) >= UNKNOWN_MIN_LENGTH]
-        return any(word.endswith(tail) for tail in tails for word in self._compounds)
-
-    def unknown_abbreviations(self, text: str) -> List[str]:
-        """Abbreviations and compound prefixes ("EU-medel") that neither the documents nor the examples use."""
-        found = []
-        for match in ABBREVIATION.finditer(text):
-            word = fold(match.group(1) or match.group(2))
-            if word not in self.known and word not in STOP_WORDS:
-                found.append(word)
-        return found
-
-    def outside_topic(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
-        """Nouns of the question that neither the topic's answer nor its examples use."""
-        terms = self.by_intent.get(intent, set())
-        return [w[0] for w, pos in words if pos in NAMING and not terms.intersection(w)]
-
-    def shares_word(self, words: Sequence[Tuple[str, ...]], intent: str) -> bool:
-        terms = self.by_intent.get(intent, set())
-        return any(terms.intersection(w) for w in words)
-
-
-_vocabulary_lock = threading.Lock()
-_vocabulary_cache: Dict[int, Vocabulary] = {}
-
-
-def get_vocabulary(knowledge: KnowledgeBase, index: PassageIndex) -> Vocabulary:
-    key = id(knowledge) ^ id(index)
-    with _vocabulary_lock:
-        if key not in _vocabulary_cache:
-            _vocabulary_cache.clear()
-            _vocabulary_cache[key] = Vocabulary(knowledge, index)
-        return _vocabulary_cache[key]
 
 
 def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
@@ -242,7 +146,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         # the user asked one), or the intent that very sure examples chose.
         return any(name in intents and score >= FOLLOW_UP_CONFIDENCE for name, score in diet[:1] + ranked[:1])
 
-    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and len(_words(text)) <= 3):
+    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and len(words_of(text)) <= 3):
         return Decision("small_talk", reason="kvittens")
     last = knowledge.topic_by_id(last_topic)
     # Without a last topic, "gäller det även de som är över pensionsåldern" is a question of its own.
@@ -266,6 +170,13 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 
     confident = confidence >= (ENGLISH_CONFIDENT if english else CONFIDENT) and confidence - second >= MARGIN
     if topic and confident and (not unknown or confidence >= sure):
+        # A noun that belongs to another topic's subject: the sure intent may have read the rest of
+        # the question ("vad är postadressen till förbundet?" is not about the förbund's purpose).
+        owners = [] if english else vocabulary.owners_elsewhere(analysed, top, [t.intent for t in knowledge.topics])
+        if owners:
+            options = [topic] + [knowledge.topic_for_intent(intent) for intent in owners]
+            return finish(Decision("clarify", options=options[:CLARIFY_MAX_OPTIONS],
+                                   reason=f"{top} {confidence:.2f}; ordet hör till {', '.join(owners)}"))
         return finish(Decision("topic", topic=topic, reason=f"{top} {confidence:.2f}"))
     if top in NOT_COVERED and confidence >= CONFIDENT:
         return finish(Decision("honest", message=NOT_COVERED[top], reason=f"{top} {confidence:.2f}"))
@@ -319,7 +230,7 @@ def _names_something(text: str) -> bool:
 def _follow_up(text: str, topic: Optional[Topic]) -> Decision:
     if topic is None:
         return Decision("follow_up", message="follow_up_unknown", reason="uppföljning utan tidigare ämne")
-    words = set(_words(fold(text)))
+    words = set(words_of(fold(text)))
     if "nar" in words:
         kind = "follow_up_when"
     elif "galler" in words:

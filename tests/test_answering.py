@@ -259,3 +259,18 @@ def test_a_word_nobody_uses_stops_a_passage_whatever_its_part_of_speech(knowledg
         unsure = decide(text, ranking(("ask_idea_sketch", 0.43), ("ask_how_to_apply", 0.18)), knowledge)
         assert unsure.kind == "clarify", text
         assert [t.intent for t in unsure.options][:1] == ["ask_idea_sketch"]
+
+
+@pytest.mark.parametrize("text,intent,owner", [
+    ("vilken postadress har förbundet", "ask_purpose", "ask_contact"),
+    ("vilket dokument fyller man i när man söker", "ask_how_to_apply", "ask_application_template"),
+])
+def test_a_sure_topic_is_not_answered_when_the_question_names_another_topics_subject(text, intent, owner, knowledge):
+    decision = decide(text, ranking((intent, 0.9), ("ask_decision", 0.02)), knowledge)
+    assert decision.kind == "clarify"
+    assert [t.intent for t in decision.options][:1] == [intent] and owner in [t.intent for t in decision.options]
+
+
+def test_a_noun_that_many_topics_use_does_not_stop_a_sure_topic(knowledge):
+    decision = decide("när är nästa tillfälle att söka medel", ranking(("ask_deadline", 0.95)), knowledge)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
