@@ -56,6 +56,10 @@ application money funding fund funds deadline send contact criteria priorities h
 decides group groups age expected results participants main goal target prioritise prioritize form research
 phone number projects project there it i'm hello hi please thanks thank about much many should need would
 could get an want help english speak""".split())
+# A question after an amount or a length of time is answered only by a passage that holds a number:
+# "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
+AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
+NUMBER = re.compile(r"\d|\b(tva|tre|fyra|fem|sex|sju|atta|nio|tio|hundra|tusen|miljon\w*)\b")
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -197,6 +201,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if compounds:
         return finish(_not_in_documents(compounds, reason))
     hit = index.best(text)
+    if hit and AMOUNT_QUESTION.search(fold(text)) and not NUMBER.search(fold(hit.passage.text)):
+        hit = None
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
     options = []

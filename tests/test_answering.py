@@ -274,3 +274,10 @@ def test_a_sure_topic_is_not_answered_when_the_question_names_another_topics_sub
 def test_a_noun_that_many_topics_use_does_not_stop_a_sure_topic(knowledge):
     decision = decide("när är nästa tillfälle att söka medel", ranking(("ask_deadline", 0.95)), knowledge)
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
+
+
+@pytest.mark.parametrize("text", ["hur många insatser finansierar förbundet idag",
+                                  "hur många projekt finansierar förbundet"])
+def test_a_question_after_an_amount_gets_no_passage_without_a_number(text, knowledge):
+    decision = decide(text, ranking(("ask_financing_model", 0.44), ("ask_budget", 0.1)), knowledge)
+    assert decision.kind != "passage"
