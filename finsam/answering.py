@@ -176,7 +176,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if topic and confident and (not unknown or confidence >= sure):
         # A noun that belongs to another topic's subject: the sure intent may have read the rest of
         # the question ("vad är postadressen till förbundet?" is not about the förbund's purpose).
-        owners = [] if english else vocabulary.owners_elsewhere(analysed, top, [t.intent for t in knowledge.topics])
+        owners = [] if english else vocabulary.owners_elsewhere(analysed, top)
         if owners:
             options = [topic] + [knowledge.topic_for_intent(intent) for intent in owners]
             return finish(Decision("clarify", options=options[:CLARIFY_MAX_OPTIONS],

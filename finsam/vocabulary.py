@@ -48,6 +48,7 @@ class Vocabulary:
     def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
         self.known: Set[str] = set(index.vocabulary)
         self.by_intent: Dict[str, Set[str]] = {}
+        self.topic_intents = [topic.intent for topic in knowledge.topics]
         for topic in knowledge.topics:
             text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
             self.by_intent.setdefault(topic.intent, set()).update(terms_of(text))
@@ -89,22 +90,23 @@ class Vocabulary:
 
     def outside_topic(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
         """Nouns of the question that neither the topic's answer nor its examples use."""
-        terms = self.by_intent.get(intent, set())
-        return [w[0] for w, pos in words if pos in NAMING and not terms.intersection(w)]
+        return [terms[0] for terms in self._nouns_outside(words, intent)]
 
-    def owners_elsewhere(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str,
-                         topics: Sequence[str]) -> List[str]:
+    def owners_elsewhere(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
         """The other topics that own a noun of the question which this topic never uses: a specific
         noun (SPECIFIC_LENGTH letters, used by at most SPECIFIC_OWNERS topics) names their subject."""
         owners: List[str] = []
-        for terms, pos in words:
-            own = self.by_intent.get(intent, set())
-            if pos not in NAMING or len(terms[0]) < SPECIFIC_LENGTH or own.intersection(terms):
+        for terms in self._nouns_outside(words, intent):
+            if len(terms[0]) < SPECIFIC_LENGTH:
                 continue
-            users = [other for other in topics if self.by_intent.get(other, set()).intersection(terms)]
+            users = [other for other in self.topic_intents if self.by_intent[other].intersection(terms)]
             if 0 < len(users) <= SPECIFIC_OWNERS:
                 owners += [other for other in users if other not in owners]
         return owners
+
+    def _nouns_outside(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[Tuple[str, ...]]:
+        own = self.by_intent.get(intent, set())
+        return [terms for terms, pos in words if pos in NAMING and not own.intersection(terms)]
 
     def shares_word(self, words: Sequence[Tuple[str, ...]], intent: str) -> bool:
         terms = self.by_intent.get(intent, set())
