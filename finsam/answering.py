@@ -109,24 +109,24 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]],
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
     a topic must be to be answered although the question names a word the bot has never seen.
 
-    The two models err on different questions: when they agree, DIET's answer stands (and may
-    carry an unknown word from AGREED_SURE on); when they disagree, DIET is never confident, so
-    the question gets a passage, "Menar du …?" or the honest answer, unless DIET was unsure
-    anyway and the examples are very sure of an intent that DIET ranks among its first three
-    (then a word the bot has never seen still stops the answer: SURE was tuned on DIET's
-    confidences, and DIET is unsure). Without any support from the examples, not even DIET's
-    one related topic is answered.
+    The two models err on different questions. When DIET is unsure and the examples are very sure
+    of an intent that DIET ranks among its first three (first included), the examples' intent is
+    answered (a word the bot has never seen still stops it: SURE was tuned on DIET's confidences,
+    and DIET is unsure). Otherwise, when they agree, DIET's answer stands (and may carry an unknown
+    word from AGREED_SURE on); when they disagree, DIET is never confident, so the question gets a
+    passage, "Menar du …?" or the honest answer. Without any support from the examples, not even
+    DIET's one related topic is answered.
     """
     second = _ranking(examples)
     if not ranked or not second:
         return ranked, SURE
     (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
-    if top == example_top:
-        return ranked, AGREED_SURE
     runners_up = [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
     if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < CONFIDENT:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
         return [(example_top, example_confidence)] + rest, float("inf")
+    if top == example_top:
+        return ranked, AGREED_SURE
     supported = dict(second).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
     cap = CONFIDENT - 0.01 if supported else SINGLE_OPTION - 0.01
     # The examples' choice may be offered in "Menar du …?" beside DIET's.

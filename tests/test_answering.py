@@ -186,6 +186,18 @@ def test_very_sure_examples_answer_when_diet_is_unsure_but_ranks_the_same_intent
     assert not (decision.kind == "topic" and decision.topic.intent == "ask_staff_costs")
 
 
+def test_very_sure_examples_answer_when_diet_is_unsure_and_ranks_the_same_intent_first(knowledge):
+    # Agreement must not weigh less than DIET ranking the intent second or third.
+    text = "maste vi beskriva hur resultaten lever vidare"
+    diet = ranking(("ask_implementation", 0.44), ("ask_individual_goals", 0.26), ("ask_criteria", 0.10))
+    assert decide(text, diet, knowledge).kind != "topic"
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_implementation", 0.99)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_implementation"
+    # Fairly sure examples leave an unsure DIET unsure.
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_implementation", 0.80)))
+    assert decision.kind != "topic"
+
+
 def test_agreement_does_not_let_a_fairly_sure_topic_answer_a_word_the_documents_never_use(knowledge):
     decision = decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.90), ("ask_how_to_apply", 0.02)),
                       knowledge, example_ranking=ranking(("ask_contact", 0.9)))
