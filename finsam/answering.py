@@ -104,8 +104,8 @@ def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
             if r.get("name") and r["name"] != "nlu_fallback"]
 
 
-def weigh_second_opinion(ranked: List[Tuple[str, float]],
-                         examples: Sequence[dict]) -> Tuple[List[Tuple[str, float]], float]:
+def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dict],
+                         confident: float = CONFIDENT) -> Tuple[List[Tuple[str, float]], float]:
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
     a topic must be to be answered although the question names a word the bot has never seen.
 
@@ -122,13 +122,13 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]],
         return ranked, SURE
     (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
     runners_up = [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
-    if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < CONFIDENT:
+    if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < confident:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
         return [(example_top, example_confidence)] + rest, float("inf")
     if top == example_top:
         return ranked, AGREED_SURE
     supported = dict(second).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
-    cap = CONFIDENT - 0.01 if supported else SINGLE_OPTION - 0.01
+    cap = confident - 0.01 if supported else SINGLE_OPTION - 0.01
     # The examples' choice may be offered in "Menar du …?" beside DIET's.
     others = dict(ranked[1:])
     others[example_top] = max(others.get(example_top, 0.0), CLARIFY_MIN)
@@ -140,10 +140,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
            example_ranking: Sequence[dict] = ()) -> Decision:
     """The answer to give; see the module docstring."""
     diet = _ranking(ranking)
-    ranked, sure = weigh_second_opinion(diet, example_ranking)
+    english = is_english(text)
+    # Unsure means below the bar of the question's language (English is answered from the intent alone).
+    ranked, sure = weigh_second_opinion(diet, example_ranking, ENGLISH_CONFIDENT if english else CONFIDENT)
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
-    english = is_english(text)
 
     def said(intents: Set[str]) -> bool:
         # DIET's own call (disagreeing examples weigh which topic answers a question, not whether
@@ -172,7 +173,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         decision.confidence = confidence
         return decision
 
-    confident = confidence >= (ENGLISH_CONFIDENT if english else CONFIDENT) and confidence - second >= MARGIN
+    bar = ENGLISH_CONFIDENT if english else CONFIDENT
+    confident = confidence >= bar and confidence - second >= MARGIN
     if topic and confident and (not unknown or confidence >= sure):
         # A noun that belongs to another topic's subject: the sure intent may have read the rest of
         # the question ("vad är postadressen till förbundet?" is not about the förbund's purpose).

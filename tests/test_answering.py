@@ -198,6 +198,15 @@ def test_very_sure_examples_answer_when_diet_is_unsure_and_ranks_the_same_intent
     assert decision.kind != "topic"
 
 
+def test_unsure_is_measured_against_the_bar_of_the_questions_language(knowledge):
+    # English needs a surer intent than Swedish; DIET below that bar is unsure, so very sure examples decide.
+    text = "what age group is it for"
+    diet = ranking(("ask_target_age", 0.62), ("ask_target_groups", 0.08))
+    assert decide(text, diet, knowledge).kind == "honest"
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_target_age", 0.98)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_target_age" and decision.english
+
+
 def test_agreement_does_not_let_a_fairly_sure_topic_answer_a_word_the_documents_never_use(knowledge):
     decision = decide("vilka oppettider har kansliet", ranking(("ask_contact", 0.90), ("ask_how_to_apply", 0.02)),
                       knowledge, example_ranking=ranking(("ask_contact", 0.9)))
