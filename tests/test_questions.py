@@ -8,7 +8,6 @@ from conftest import ROOT
 from finsam.passages import fold
 from finsam.questions import BLIND_FILE, NOT_IN_DOCUMENTS, heldout_questions, load_questions
 
-
 HELDOUT_NLU = ROOT / "tests" / "nlu_heldout.yml"
 
 
