@@ -55,7 +55,12 @@ ENGLISH = set("""what whats who how when where which the do does is are can you 
 application money funding fund funds deadline send contact criteria priorities have of to after happens
 decides group groups age expected results participants main goal target prioritise prioritize form research
 phone number projects project there it i'm hello hi please thanks thank about much many should need would
-could get an want help english speak""".split())
+could get an want help english speak a private person persons people company companies organisation organization
+organizations association business individual individuals unemployed sick leave job jobs work working study studies
+student students office email address website phone call why long take takes time year years month months
+information info more some any this that these those with from will would been being its they them their he she
+his her him me us am if or and not yes there here also only just than then such very too got give given""".split())
+# Not "i", "in", "for", "at", "man", "be": Swedish words, or Swedish typed without å/ä/ö ("för", "åt").
 # A question after an amount or a length of time is answered only by a passage that holds a number:
 # "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
 AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")

@@ -128,6 +128,18 @@ def test_the_last_topic_is_kept_for_a_few_turns(knowledge):
     assert topic_turns(honest, last, turns) == (None, 0.0)
 
 
+@pytest.mark.parametrize("text, english", [
+    ("can a private person apply", True),
+    ("why does finsam exist", True),
+    ("are people with disabilities included in the target groups", True),
+    ("kan en privatperson soka for ett foretag", False),
+    ("vad ar det for mal man ska uppna i projektet", False),
+    ("kan man skicka in ansokan via mejl", False),
+])
+def test_english_is_told_from_swedish_typed_without_diacritics(text, english):
+    assert is_english(text) is english
+
+
 def test_english_gets_one_english_sentence_and_the_swedish_answer_where_understood(knowledge):
     assert is_english("who can apply for money")
     assert not is_english("vem kan soka pengar")
