@@ -26,8 +26,7 @@ MARGIN = 0.30  # ... and this far ahead of the next one is answered with its top
 ENGLISH_CONFIDENT = 0.65  # English is answered only from the intent (the documents are Swedish)
 SURE = 0.98  # so sure that a noun the bot has never seen does not stop the topic answer
 AGREED_SURE = 0.95  # ... or this sure, when the example ranking agrees on the intent
-EXAMPLES_SURE = 0.95  # the example ranking alone answers from this on, when DIET is unsure ...
-EXAMPLES_SUPPORT = 3  # ... and ranks the same intent among its first three
+EXAMPLES_SURE = 0.95  # the example ranking alone answers from this on, when DIET is unsure
 EXAMPLES_SUPPORT_MIN = 0.05  # when they disagree, DIET's topic with this much example support may still be
                              # the one related topic answered (SINGLE_OPTION); without it, "Menar du …?"
 PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the passage must contain
@@ -114,10 +113,10 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
     a topic must be to be answered although the question names a word the bot has never seen.
 
-    The two models err on different questions. When DIET is unsure and the examples are very sure
-    of an intent that DIET ranks among its first three (first included), the examples' intent is
-    answered (a word the bot has never seen still stops it: SURE was tuned on DIET's confidences,
-    and DIET is unsure). Otherwise, when they agree, DIET's answer stands (and may carry an unknown
+    The two models err on different questions, and the examples' very sure choice is the better one
+    when DIET is unsure (eight retrained models: never a different topic, whatever rank DIET gave
+    it). Then the examples' intent is answered, but a word the bot has never seen still stops it:
+    SURE was tuned on DIET's confidences, and DIET is unsure. Otherwise, when they agree, DIET's answer stands (and may carry an unknown
     word from AGREED_SURE on); when they disagree, DIET is never confident, so the question gets a
     passage, "Menar du …?" or the honest answer. Without any support from the examples, not even
     DIET's one related topic is answered.
@@ -126,8 +125,7 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     if not ranked or not second:
         return ranked, SURE
     (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
-    runners_up = [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
-    if example_confidence >= EXAMPLES_SURE and example_top in runners_up and confidence < confident:
+    if example_confidence >= EXAMPLES_SURE and confidence < confident:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
         return [(example_top, example_confidence)] + rest, float("inf")
     if top == example_top:

@@ -193,9 +193,19 @@ def test_very_sure_examples_answer_when_diet_is_unsure_but_ranks_the_same_intent
     assert decide(text, diet, knowledge).kind != "topic"
     decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_basic_conditions", 0.97)))
     assert decision.kind == "topic" and decision.topic.intent == "ask_basic_conditions"
-    # ... but not an intent DIET does not rank among its first three.
-    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_staff_costs", 0.99)))
-    assert not (decision.kind == "topic" and decision.topic.intent == "ask_staff_costs")
+
+
+def test_very_sure_examples_answer_when_diet_is_unsure_whatever_rank_diet_gives_their_intent(knowledge):
+    text = "kan vi jobba med unga som inte har jobb"
+    diet = ranking(("ask_project_competence", 0.44), ("ask_individual_goals", 0.31), ("ask_fundable", 0.10),
+                   ("ask_criteria", 0.05), ("ask_target_groups", 0.04))
+    assert decide(text, diet, knowledge).kind != "topic"
+    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_target_groups", 0.99)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_target_groups"
+    # ... but not when DIET is sure of another intent.
+    sure = ranking(("ask_individual_goals", 0.85), ("ask_project_competence", 0.05))
+    decision = decide(text, sure, knowledge, example_ranking=ranking(("ask_target_groups", 0.99)))
+    assert not (decision.kind == "topic" and decision.topic.intent == "ask_target_groups")
 
 
 def test_very_sure_examples_answer_when_diet_is_unsure_and_ranks_the_same_intent_first(knowledge):
@@ -241,7 +251,7 @@ def test_small_talk_and_follow_ups_stay_diets_call(knowledge):
     acknowledged = decide("stammer bra det", ranking(("affirm", 0.9), ("ask_budget", 0.05)), knowledge,
                           example_ranking=ranking(("ask_budget", 0.6), ("ask_staff_costs", 0.3)))
     assert acknowledged.kind == "small_talk"
-    # ... and very sure examples of a follow-up that DIET ranks among its first three are one too.
+    # ... and very sure examples of a follow-up are one too.
     decision = decide("och hur gar det till da", ranking(("ask_deadline", 0.45), ("ask_follow_up", 0.30)), knowledge,
                       last_topic="deadline", example_ranking=ranking(("ask_follow_up", 0.97)))
     assert decision.kind == "follow_up"
