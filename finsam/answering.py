@@ -116,10 +116,10 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     The two models err on different questions, and the examples' very sure choice is the better one
     when DIET is unsure (eight retrained models: never a different topic, whatever rank DIET gave
     it). Then the examples' intent is answered, but a word the bot has never seen still stops it:
-    SURE was tuned on DIET's confidences, and DIET is unsure. Otherwise, when they agree, DIET's answer stands (and may carry an unknown
-    word from AGREED_SURE on); when they disagree, DIET is never confident, so the question gets a
-    passage, "Menar du …?" or the honest answer. Without any support from the examples, not even
-    DIET's one related topic is answered.
+    SURE was tuned on DIET's confidences, and DIET is unsure. Otherwise, when they agree, DIET's
+    answer stands (and may carry an unknown word from AGREED_SURE on); when they disagree, DIET is
+    never confident, so the question gets a passage, "Menar du …?" or the honest answer. Without
+    any support from the examples, not even DIET's one related topic is answered.
     """
     second = _ranking(examples)
     if not ranked or not second:
