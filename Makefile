@@ -17,12 +17,13 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean \
-	eval-questions check-faq sync-faq kansli kansli-user
+	eval-questions eval-seeds check-faq sync-faq kansli kansli-user
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
 	@echo "make setup | train | serve | shell | chat | lint | bench | spacy-pipeline | teams-package | purge | lock"
+	@echo "make eval-questions – svaren på frågesetet; make eval-seeds – samma över fem omtränade modeller"
 	@echo "make check   – kontrollera kunskapsbasen, domänen och NLU-datan (fil och rad för varje fel)"
 	@echo "make kansli  – starta kansliets arbetsyta ensam (http://localhost:5080); make kansli-user skapar ett konto"
 
@@ -88,6 +89,10 @@ test: train browser-deps
 # bot's own answer decision (finsam/answering.py).
 eval-questions: train
 	$(PY) scripts/eval_questions.py
+
+# The same figures over five models that differ only in DIET's random seed (about 2.5 min each).
+eval-seeds: setup
+	$(PY) scripts/eval_seeds.py $(SEEDS_ARGS)
 
 # knowledge/faq.yml is the one list of FAQ intents: check (or regenerate) the derived lists.
 check-faq: setup
