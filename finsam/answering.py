@@ -145,7 +145,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     diet = _ranking(ranking)
     english = is_english(text)
     # Unsure means below the bar of the question's language (English is answered from the intent alone).
-    ranked, sure = weigh_second_opinion(diet, example_ranking, ENGLISH_CONFIDENT if english else CONFIDENT)
+    bar = ENGLISH_CONFIDENT if english else CONFIDENT
+    ranked, sure = weigh_second_opinion(diet, example_ranking, bar)
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
 
@@ -176,7 +177,6 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         decision.confidence = confidence
         return decision
 
-    bar = ENGLISH_CONFIDENT if english else CONFIDENT
     confident = confidence >= bar and confidence - second >= MARGIN
     if topic and confident and (not unknown or confidence >= sure):
         # A noun that belongs to another topic's subject: the sure intent may have read the rest of
