@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Collection, List, Optional, Sequence, Set, Tuple
 
 from finsam.knowledge import KnowledgeBase, Topic
 from finsam.passages import Hit, PassageIndex, analyse, fold, get_index
@@ -26,7 +26,8 @@ MARGIN = 0.30  # ... and this far ahead of the next one is answered with its top
 ENGLISH_CONFIDENT = 0.65  # English is answered only from the intent (the documents are Swedish)
 SURE = 0.98  # so sure that a noun the bot has never seen does not stop the topic answer
 AGREED_SURE = 0.95  # ... or this sure, when the example ranking agrees on the intent
-EXAMPLES_SURE = 0.95  # the example ranking alone answers from this on, when DIET is unsure
+EXAMPLES_SURE = 0.95  # the example ranking alone answers from this on, when DIET is unsure ...
+EXAMPLES_SUPPORT = 3  # ... and the intent is a topic, or one DIET ranks among its first three
 EXAMPLES_SUPPORT_MIN = 0.05  # when they disagree, DIET's topic with this much example support may still be
                              # the one related topic answered (SINGLE_OPTION); without it, "Menar du …?"
 PASSAGE_COVERAGE = 0.60  # share of the question's (idf-weighted) words the passage must contain
@@ -51,15 +52,16 @@ FOLLOW_UP = re.compile(
     r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det))"
 )
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
-application money funding fund funds deadline send contact criteria priorities have of to after happens
-decides group groups age expected results participants main goal target prioritise prioritize form research
-phone number projects project there it i'm hello hi please thanks thank about much many should need would
-could get an want help english speak a private person persons people company companies organisation organization
-organizations association business individual individuals unemployed sick leave job jobs work working study studies
-student students office email address website phone call why long take takes time year years month months
-information info more some any this that these those with from will would been being its they them their he she
-his her him me us am if or and not yes there here also only just than then such very too got give given""".split())
-# Not "i", "in", "for", "at", "man", "be": Swedish words, or Swedish typed without å/ä/ö ("för", "åt").
+application money funding fund funds deadline send contact criteria priorities have of to after happens decides
+group groups age expected results participants main goal target prioritise prioritize form research phone number
+projects project there it i'm hello hi please thanks thank about much many should need would could get an want
+help english speak private persons people company companies organization organizations association business
+individual individuals unemployed sick leave job jobs work working study studies students office email address
+website call why long take takes time year years month months more some any this that these those with will been
+being its they them their he she his her him us am if or and yes here also only than then such very too got
+give""".split())
+# Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
+# Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
 # A question after an amount or a length of time is answered only by a passage that holds a number:
 # "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
 AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
@@ -109,14 +111,18 @@ def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
 
 
 def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dict],
-                         confident: float = CONFIDENT) -> Tuple[List[Tuple[str, float]], float]:
+                         confident: float = CONFIDENT,
+                         topics: Collection[str] = ()) -> Tuple[List[Tuple[str, float]], float]:
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
     a topic must be to be answered although the question names a word the bot has never seen.
 
-    The two models err on different questions, and the examples' very sure choice is the better one
-    when DIET is unsure (eight retrained models: never a different topic, whatever rank DIET gave
-    it). Then the examples' intent is answered, but a word the bot has never seen still stops it:
-    SURE was tuned on DIET's confidences, and DIET is unsure. Otherwise, when they agree, DIET's
+    The two models err on different questions, and the examples' very sure choice of a topic is the
+    better one when DIET is unsure (eight retrained models: never a different topic, whatever rank
+    DIET gave it). Then the examples' intent is answered, but a word the bot has never seen still
+    stops it (SURE was tuned on DIET's confidences, and DIET is unsure; in English no word counts as
+    unknown, the documents being Swedish). An intent that is no topic (a follow-up, "ok", a sketch
+    answer) takes over only when DIET ranks it among its first three: whether the user asked a
+    question at all stays mostly DIET's call. Otherwise, when they agree, DIET's
     answer stands (and may carry an unknown word from AGREED_SURE on); when they disagree, DIET is
     never confident, so the question gets a passage, "Menar du …?" or the honest answer. Without
     any support from the examples, not even DIET's one related topic is answered.
@@ -125,7 +131,8 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     if not ranked or not second:
         return ranked, SURE
     (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
-    if example_confidence >= EXAMPLES_SURE and confidence < confident:
+    plausible = example_top in topics or example_top in [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
+    if example_confidence >= EXAMPLES_SURE and confidence < confident and plausible:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
         return [(example_top, example_confidence)] + rest, float("inf")
     if top == example_top:
@@ -146,7 +153,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     english = is_english(text)
     # Unsure means below the bar of the question's language (English is answered from the intent alone).
     bar = ENGLISH_CONFIDENT if english else CONFIDENT
-    ranked, sure = weigh_second_opinion(diet, example_ranking, bar)
+    ranked, sure = weigh_second_opinion(diet, example_ranking, bar, {topic.intent for topic in knowledge.topics})
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
 
