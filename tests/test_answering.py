@@ -190,22 +190,30 @@ def test_agreement_leaves_the_answer_to_diet(knowledge):
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
 
 
-def test_very_sure_examples_answer_when_diet_is_unsure_but_ranks_the_same_intent_high(knowledge):
-    text = "vem bestammer hur mycket pengar forbundet far"
-    diet = ranking(("ask_decision", 0.45), ("ask_budget", 0.30), ("ask_basic_conditions", 0.15))
-    assert decide(text, diet, knowledge).kind != "topic"
-    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_basic_conditions", 0.97)))
-    assert decision.kind == "topic" and decision.topic.intent == "ask_basic_conditions"
+@pytest.mark.parametrize("text, diet, chosen", [
+    # DIET ranks the examples' topic second or third ...
+    ("vem bestammer hur mycket pengar forbundet far",
+     [("ask_decision", 0.45), ("ask_budget", 0.30), ("ask_basic_conditions", 0.15)], "ask_basic_conditions"),
+    # ... first (agreement must not weigh less) ...
+    ("maste vi beskriva hur resultaten lever vidare",
+     [("ask_implementation", 0.44), ("ask_individual_goals", 0.26), ("ask_criteria", 0.10)], "ask_implementation"),
+    # ... or lower.
+    ("kan vi jobba med unga som inte har jobb",
+     [("ask_project_competence", 0.44), ("ask_individual_goals", 0.31), ("ask_fundable", 0.10),
+      ("ask_criteria", 0.05), ("ask_target_groups", 0.04)], "ask_target_groups"),
+])
+def test_very_sure_examples_answer_when_diet_is_unsure_whatever_rank_diet_gives_their_topic(text, diet, chosen,
+                                                                                           knowledge):
+    assert decide(text, ranking(*diet), knowledge).kind != "topic"
+    decision = decide(text, ranking(*diet), knowledge, example_ranking=ranking((chosen, 0.97)))
+    assert decision.kind == "topic" and decision.topic.intent == chosen
+    # Fairly sure examples leave an unsure DIET unsure.
+    decision = decide(text, ranking(*diet), knowledge, example_ranking=ranking((chosen, 0.80)))
+    assert decision.kind != "topic"
 
 
-def test_very_sure_examples_answer_when_diet_is_unsure_whatever_rank_diet_gives_their_intent(knowledge):
+def test_very_sure_examples_do_not_override_a_sure_diet(knowledge):
     text = "kan vi jobba med unga som inte har jobb"
-    diet = ranking(("ask_project_competence", 0.44), ("ask_individual_goals", 0.31), ("ask_fundable", 0.10),
-                   ("ask_criteria", 0.05), ("ask_target_groups", 0.04))
-    assert decide(text, diet, knowledge).kind != "topic"
-    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_target_groups", 0.99)))
-    assert decision.kind == "topic" and decision.topic.intent == "ask_target_groups"
-    # ... but when DIET is sure of another intent, the two choices are offered.
     sure = ranking(("ask_individual_goals", 0.85), ("ask_project_competence", 0.05))
     decision = decide(text, sure, knowledge, example_ranking=ranking(("ask_target_groups", 0.99)))
     assert decision.kind == "clarify"
@@ -221,18 +229,6 @@ def test_very_sure_examples_of_an_intent_that_is_no_topic_need_diets_support(kno
     assert decision.kind != "follow_up"
     decision = decide("ja budget?", diet, knowledge, example_ranking=ranking(("affirm", 0.96)))
     assert decision.kind != "small_talk"
-
-
-def test_very_sure_examples_answer_when_diet_is_unsure_and_ranks_the_same_intent_first(knowledge):
-    # Agreement must not weigh less than DIET ranking the intent second or third.
-    text = "maste vi beskriva hur resultaten lever vidare"
-    diet = ranking(("ask_implementation", 0.44), ("ask_individual_goals", 0.26), ("ask_criteria", 0.10))
-    assert decide(text, diet, knowledge).kind != "topic"
-    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_implementation", 0.99)))
-    assert decision.kind == "topic" and decision.topic.intent == "ask_implementation"
-    # Fairly sure examples leave an unsure DIET unsure.
-    decision = decide(text, diet, knowledge, example_ranking=ranking(("ask_implementation", 0.80)))
-    assert decision.kind != "topic"
 
 
 def test_unsure_is_measured_against_the_bar_of_the_questions_language(knowledge):
