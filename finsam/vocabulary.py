@@ -94,14 +94,18 @@ class Vocabulary:
 
     def owners_elsewhere(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
         """The other topics that own a noun of the question which this topic never uses: a specific
-        noun (SPECIFIC_LENGTH letters, used by at most SPECIFIC_OWNERS topics) names their subject."""
+        noun (SPECIFIC_LENGTH letters, used by at most SPECIFIC_OWNERS topics) names their subject.
+        The owner must use the word itself (form or lemma): a shared six-letter stem makes a word
+        specific, but "färdigtänkt" is not about where to send a "färdig" application."""
         owners: List[str] = []
         for terms in self._nouns_outside(words, intent):
             if len(terms[0]) < SPECIFIC_LENGTH:
                 continue
             users = [other for other in self.topic_intents if self.by_intent[other].intersection(terms)]
             if 0 < len(users) <= SPECIFIC_OWNERS:
-                owners += [other for other in users if other not in owners]
+                words_themselves = [term for term in terms if not term.endswith("~")]
+                owners += [other for other in users
+                           if other not in owners and self.by_intent[other].intersection(words_themselves)]
         return owners
 
     def _nouns_outside(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[Tuple[str, ...]]:

@@ -334,6 +334,15 @@ def test_a_noun_that_many_topics_use_does_not_stop_a_sure_topic(knowledge):
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
 
 
+@pytest.mark.parametrize("text", ["vår idé är färdigtänkt, hur ansöker vi",
+                                  "vi har en färdigtänkt idé, hur ansöker vi"])
+def test_a_word_that_only_shares_a_stem_with_another_topics_word_does_not_stop_a_sure_topic(text, knowledge):
+    # "färdigtänkt" shares "färdig" with where to send a finished application; it names nothing there.
+    decision = decide(text, ranking(("ask_how_to_apply", 0.96)), knowledge,
+                      example_ranking=ranking(("ask_how_to_apply", 0.99)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_how_to_apply"
+
+
 @pytest.mark.parametrize("text", ["hur många insatser finansierar förbundet idag",
                                   "hur många projekt finansierar förbundet"])
 def test_a_question_after_an_amount_gets_no_passage_without_a_number(text, knowledge):
