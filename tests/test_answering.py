@@ -74,6 +74,18 @@ def test_the_only_related_topic_ranked_first_is_answered_not_asked_about(knowled
     assert decision.kind != "topic"
 
 
+def test_the_one_related_topic_that_the_examples_support_is_answered_not_asked_about(knowledge):
+    # DIET's top (the priorities) does not cover "ohälsa"; the target groups are the one related topic.
+    text = "personer med psykisk ohälsa, är det något ni prioriterar"
+    diet = ranking(("ask_priorities", 0.59), ("ask_target_groups", 0.35))
+    supported = decide(text, diet, knowledge,
+                       example_ranking=ranking(("ask_priorities", 0.90), ("ask_target_groups", 0.06)))
+    assert supported.kind == "topic" and supported.topic.intent == "ask_target_groups"
+    unsupported = decide(text, diet, knowledge,
+                         example_ranking=ranking(("ask_priorities", 0.90), ("ask_target_groups", 0.01)))
+    assert unsupported.kind == "clarify" and [t.intent for t in unsupported.options] == ["ask_target_groups"]
+
+
 def test_no_clarification_for_a_question_the_documents_do_not_answer(knowledge):
     decision = decide("hur mycket ar sjukpenningen per dag",
                       ranking(("ask_not_covered", 0.4), ("ask_budget", 0.3), ("ask_financing_model", 0.2)), knowledge)
