@@ -111,7 +111,7 @@ def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
             if r.get("name") and r["name"] != "nlu_fallback"]
 
 
-def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dict],
+def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: List[Tuple[str, float]],
                          confident: float = CONFIDENT,
                          topics: Collection[str] = ()) -> Tuple[List[Tuple[str, float]], float]:
     """DIET's ranking as weighed by the example ranking (rasa_addons.example_ranker), and how sure
@@ -128,17 +128,16 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: Sequence[dic
     never confident, so the question gets a passage, "Menar du …?" or the honest answer. Without
     any support from the examples, not even DIET's one related topic is answered.
     """
-    second = _ranking(examples)
-    if not ranked or not second:
+    if not ranked or not examples:
         return ranked, SURE
-    (top, confidence), (example_top, example_confidence) = ranked[0], second[0]
+    (top, confidence), (example_top, example_confidence) = ranked[0], examples[0]
     plausible = example_top in topics or example_top in [intent for intent, _ in ranked[:EXAMPLES_SUPPORT]]
     if example_confidence >= EXAMPLES_SURE and confidence < confident and plausible:
         rest = [(intent, min(score, CLARIFY_MIN)) for intent, score in ranked if intent != example_top]
         return [(example_top, example_confidence)] + rest, float("inf")
     if top == example_top:
         return ranked, AGREED_SURE
-    supported = dict(second).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
+    supported = dict(examples).get(top, 0.0) >= EXAMPLES_SUPPORT_MIN
     cap = confident - 0.01 if supported else SINGLE_OPTION - 0.01
     # The examples' choice may be offered in "Menar du …?" beside DIET's.
     others = dict(ranked[1:])
@@ -151,10 +150,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
            example_ranking: Sequence[dict] = ()) -> Decision:
     """The answer to give; see the module docstring."""
     diet = _ranking(ranking)
+    examples = _ranking(example_ranking)
     english = is_english(text)
     # Unsure means below the bar of the question's language (English is answered from the intent alone).
     bar = ENGLISH_CONFIDENT if english else CONFIDENT
-    ranked, sure = weigh_second_opinion(diet, example_ranking, bar, {topic.intent for topic in knowledge.topics})
+    ranked, sure = weigh_second_opinion(diet, examples, bar, knowledge.intents)
     top, confidence = ranked[0] if ranked else ("", 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
 
@@ -235,7 +235,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         faq = [(intent, score) for intent, score in ranked if knowledge.topic_for_intent(intent)]
         ranked_first = faq[0][0] == only and faq[0][1] >= SINGLE_OPTION \
             and (len(faq) < 2 or faq[0][1] - faq[1][1] >= MARGIN)
-        if ranked_first or dict(_ranking(example_ranking)).get(only, 0.0) >= EXAMPLES_SUPPORT_MIN:
+        if ranked_first or dict(examples).get(only, 0.0) >= EXAMPLES_SUPPORT_MIN:
             return finish(Decision("topic", topic=options[0], reason=f"{reason}; enda närliggande ämnet"))
     if options:
         return finish(Decision("clarify", options=options, reason=reason))
