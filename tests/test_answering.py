@@ -262,6 +262,21 @@ def test_agreement_does_not_let_a_fairly_sure_topic_answer_a_word_the_documents_
     assert decision.kind == "honest"
 
 
+@pytest.mark.parametrize("text", ["vad gäller i samordningsförbundet Skåne", "hur gör man i Göteborg"])
+def test_a_name_the_documents_never_use_stops_even_a_topic_both_models_are_sure_of(text, knowledge):
+    # Another förbund's county is another subject, however sure the intent is of the rest.
+    decision = decide(text, ranking(("ask_purpose", 0.99), ("ask_how_to_apply", 0.01)), knowledge,
+                      example_ranking=ranking(("ask_purpose", 0.99)))
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+@pytest.mark.parametrize("text", ["kan vi i Karlshamn söka medel", "gäller det Ronneby också, kan vi söka"])
+def test_a_member_municipality_named_in_the_documents_does_not_stop_the_topic(text, knowledge):
+    decision = decide(text, ranking(("ask_who_can_apply", 0.99), ("ask_how_to_apply", 0.01)), knowledge,
+                      example_ranking=ranking(("ask_who_can_apply", 0.99)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_who_can_apply"
+
+
 def test_very_sure_examples_do_not_carry_a_word_the_documents_never_use(knowledge):
     # DIET is unsure; "hur mycket pengar" makes the examples sure of the budget, but the question is about parking.
     text = "hur mycket pengar far man for parkering"
