@@ -46,11 +46,18 @@ SMALL_TALK = re.compile(
     r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
     r"ok tack|okej tack|(ok|okej|ja|nej) (da|bra))"
 )
+# A follow-up leans on the last answer with "det": the core forms below, after a lead-in ("men", "ok, och")
+# and before a filler ("då", "egentligen"), which the intent may have read as a topic of their own.
 FOLLOW_UP = re.compile(
-    r"(och )?(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)|"
-    r"(och )?nar (ar|galler|blir|sker) (det|de|detta)( da)?|(och )?nar da|"
-    r"galler (det|de|detta) (oss|mig|er|alla|aven|ocksa|for)( .*)?|"
-    r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det))"
+    r"(?:(?:men|och|ok|okej|ja|jaha|aha|hmm|sa|alltsa|jo|fast) )*"
+    r"(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)( for (oss|mig|er))?|"
+    r"nar (ar|galler|blir|sker) (det|de|detta)|nar da|"
+    r"galler (det|de|detta) (\w+ ){0,2}(oss|mig|er|alla|aven|ocksa|for)( .*)?|"
+    r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det)|"
+    r"varfor( (det|inte|sa))?|hur (menar du|menas det)|vad menar du|"
+    r"(kan du )?ge (ett|nagot|nagra) exempel( pa (det|detta))?|"
+    r"(har du|finns det) (ett |nagot |nagra )?exempel( pa (det|detta))?)"
+    r"(?: (?:egentligen|da|alltsa|riktigt|exakt|konkret|nu|i praktiken))*"
 )
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
 application money funding fund funds deadline send contact criteria priorities have of to after happens decides
@@ -163,7 +170,9 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         # the user asked one), or the intent that very sure examples chose.
         return any(name in intents and score >= FOLLOW_UP_CONFIDENCE for name, score in diet[:1] + ranked[:1])
 
-    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and len(words_of(text)) <= 3):
+    # A yes or no with a few words that name nothing ("nej det var allt") is an acknowledgement too.
+    if is_small_talk(text) or (said(SMALL_TALK_INTENTS)
+                               and (len(words_of(text)) <= 3 or not _names_something(text))):
         return Decision("small_talk", reason="kvittens")
     last = knowledge.topic_by_id(last_topic)
     # Without a last topic, "gäller det även de som är över pensionsåldern" is a question of its own.

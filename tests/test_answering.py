@@ -100,6 +100,12 @@ def test_acknowledgements_get_small_talk(text, knowledge):
     assert render(decision, knowledge).texts == [knowledge.message("small_talk")]
 
 
+@pytest.mark.parametrize("text,intent", [("nej det var allt", "deny"), ("ja det låter bra", "affirm")])
+def test_a_short_yes_or_no_that_names_nothing_is_small_talk(text, intent, knowledge):
+    decision = decide(text, ranking((intent, 0.94), ("ask_budget", 0.02)), knowledge)
+    assert decision.kind == "small_talk"
+
+
 def test_a_question_is_no_small_talk():
     assert not is_small_talk("ja men vem kan soka")
     assert not is_small_talk("nej, hur mycket pengar finns det")
@@ -116,6 +122,24 @@ def test_follow_ups_are_about_the_last_topic(text, kind, knowledge):
     assert "Sista dag för ansökan" in reply
     if kind == "follow_up_when":
         assert "2 oktober 2020" in reply
+
+
+@pytest.mark.parametrize("text,kind", [("men vad betyder det egentligen", "follow_up_explain"),
+                                       ("varför då?", "follow_up_explain"),
+                                       ("kan du ge ett exempel på det", "follow_up_explain"),
+                                       ("hur menar du då", "follow_up_explain"),
+                                       ("ok, och när gäller det då?", "follow_up_when"),
+                                       ("jaha, gäller det kommunerna också", "follow_up_applies")])
+def test_a_follow_up_with_a_lead_in_or_a_filler_is_still_about_the_last_topic(text, kind, knowledge):
+    # The intent read a topic into the words around "det"; the form of the question says follow-up.
+    assert is_follow_up(text)
+    decision = decide(text, ranking(("ask_purpose", 0.79), ("ask_follow_up", 0.1)), knowledge, last_topic="deadline")
+    assert decision.kind == "follow_up" and decision.message == kind and decision.topic.id == "deadline"
+
+
+@pytest.mark.parametrize("text", ["men vem kan söka", "och vad är en idéskiss", "varför finns förbundet"])
+def test_a_question_with_a_lead_in_is_no_follow_up(text):
+    assert not is_follow_up(text)
 
 
 def test_a_follow_up_about_a_topic_without_a_date_says_so(knowledge):
