@@ -20,12 +20,19 @@ UNKNOWN_MIN_LENGTH = 5
 MISREAD_AS_NAMING = NAMING | {"VERB"}  # the small tagger reads unknown compounds ("laddstolpar") as verbs
 SPECIFIC_LENGTH = 6  # a noun this long that only a topic or two use names what those topics are about ...
 SPECIFIC_OWNERS = 2  # ... ("postadressen": the contact details and where to send, not the förbund's purpose)
+# Nouns of quantity name a share of something else ("resten av pengarna", "hälften av deltagarna"):
+# that something is the subject, so the bot not knowing the quantity word says nothing.
+QUANTITY_NOUNS = set("""rest resten hälft hälften halva halvan del delen andel andelen majoritet majoriteten
+merpart merparten huvuddel huvuddelen mängd mängden minoritet minoriteten återstod återstoden""".split())
 NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
 
 # A short name the bot has never seen: an abbreviation in capitals ("ESF", "CSN") or the first
 # part of a hyphenated compound ("eu-medel"). Too short for the noun check, but just as much
 # something the documents do not cover.
 ABBREVIATION = re.compile(r"(?<![\w-])(?:([A-ZÅÄÖ]{2,5})(?![\w-])|([A-Za-zÅÄÖåäö]{2,4})-(?=[A-Za-zÅÄÖåäö]{3,}))")
+
+
+_QUANTITY = {fold(word) for word in QUANTITY_NOUNS}
 
 
 def words_of(text: str) -> List[str]:
@@ -70,7 +77,7 @@ class Vocabulary:
         """(word, part of speech) of the nouns and verbs that neither the documents nor the examples of
         any answerable topic use."""
         return [(terms[0], pos) for terms, pos in words if pos in MISREAD_AS_NAMING
-                and len(terms[0]) >= UNKNOWN_MIN_LENGTH
+                and len(terms[0]) >= UNKNOWN_MIN_LENGTH and not _QUANTITY.intersection(terms)
                 and terms[0].isalpha() and not self.known.intersection(terms)
                 and not self.compound_tail(terms)]
 

@@ -301,6 +301,14 @@ def test_a_member_municipality_named_in_the_documents_does_not_stop_the_topic(te
     assert decision.kind == "topic" and decision.topic.intent == "ask_who_can_apply"
 
 
+@pytest.mark.parametrize("text", ["vad går resten av medlen till", "får hälften av budgeten gå till löner"])
+def test_a_noun_of_quantity_is_no_word_the_documents_lack(text, knowledge):
+    # "resten av medlen": the funds are the subject; the bot need not know "resten".
+    decision = decide(text, ranking(("ask_budget", 0.90), ("ask_staff_costs", 0.02)), knowledge,
+                      example_ranking=ranking(("ask_budget", 0.9)))
+    assert decision.kind == "topic" and decision.topic.intent == "ask_budget"
+
+
 def test_very_sure_examples_do_not_carry_a_word_the_documents_never_use(knowledge):
     # DIET is unsure; "hur mycket pengar" makes the examples sure of the budget, but the question is about parking.
     text = "hur mycket pengar far man for parkering"
