@@ -185,12 +185,15 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
-    unknown = [] if english else [word for word, pos in unknown_words if pos in NAMING] \
-        + vocabulary.unknown_abbreviations(text)
+    # A year is no word: English or Swedish, the documents speak of 2020 and 2021.
+    years = vocabulary.unknown_years(text)
+    unknown = years + ([] if english else [word for word, pos in unknown_words if pos in NAMING]
+                       + vocabulary.unknown_abbreviations(text))
     topic = knowledge.topic_for_intent(top)
-    # A name the documents never use (another förbund's county, a company) is another subject however
-    # sure the intent is: "vad gäller i samordningsförbundet Skåne" is not about this förbund's purpose.
-    if any(pos == "PROPN" for _, pos in unknown_words):
+    # A name the documents never use (another förbund's county, a company) or a year they never mention
+    # is another subject however sure the intent is: "vad gäller i samordningsförbundet Skåne" is not
+    # about this förbund's purpose, "nästa möte 2027" not about the board's decision in 2020.
+    if years or any(pos == "PROPN" for _, pos in unknown_words):
         sure = float("inf")
 
     def finish(decision: Decision) -> Decision:

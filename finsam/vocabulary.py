@@ -35,6 +35,9 @@ ABBREVIATION = re.compile(r"(?<![\w-])(?:([A-ZÅÄÖ]{2,5})(?![\w-])|([A-Za-zÅ�
 _QUANTITY = {fold(word) for word in QUANTITY_NOUNS}
 
 
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def words_of(text: str) -> List[str]:
     return re.findall(r"[a-z0-9åäöéü']+", text.lower())
 
@@ -54,6 +57,8 @@ class Vocabulary:
 
     def __init__(self, knowledge: KnowledgeBase, index: PassageIndex, nlu_dir: Path = NLU_DIR):
         self.known: Set[str] = set(index.vocabulary)
+        # The years the documents speak of: a question about another year asks about what they do not cover.
+        self.years: Set[str] = {year for year in index.vocabulary if YEAR.fullmatch(year)}
         self.by_intent: Dict[str, Set[str]] = {}
         self.topic_intents = [topic.intent for topic in knowledge.topics]
         for topic in knowledge.topics:
@@ -85,6 +90,10 @@ class Vocabulary:
         """A word the documents use as the last part of a compound ("brister" in "samverkansbrister")."""
         tails = [t for t in terms if t.isalpha() and len(t) >= UNKNOWN_MIN_LENGTH]
         return any(word.endswith(tail) for tail in tails for word in self._compounds)
+
+    def unknown_years(self, text: str) -> List[str]:
+        """Years the documents never mention ("nästa möte 2027")."""
+        return [year for year in YEAR.findall(text) if year not in self.years]
 
     def unknown_abbreviations(self, text: str) -> List[str]:
         """Abbreviations and compound prefixes ("EU-medel") that neither the documents nor the examples use."""

@@ -309,6 +309,15 @@ def test_a_noun_of_quantity_is_no_word_the_documents_lack(text, knowledge):
     assert decision.kind == "topic" and decision.topic.intent == "ask_budget"
 
 
+def test_a_year_the_documents_never_mention_stops_even_a_sure_topic(knowledge):
+    # The documents speak of 2020 and 2021: the board meeting of another year is not in them.
+    sure = ranking(("ask_decision", 1.0))
+    later = decide("när har styrelsen nästa möte 2027", sure, knowledge, example_ranking=sure)
+    assert later.kind == "honest" and later.message == "not_in_documents"
+    covered = decide("när fattade styrelsen beslut om ansökningarna för 2021", sure, knowledge, example_ranking=sure)
+    assert covered.kind == "topic" and covered.topic.intent == "ask_decision"
+
+
 def test_very_sure_examples_do_not_carry_a_word_the_documents_never_use(knowledge):
     # DIET is unsure; "hur mycket pengar" makes the examples sure of the budget, but the question is about parking.
     text = "hur mycket pengar far man for parkering"
