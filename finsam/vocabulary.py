@@ -24,6 +24,10 @@ SPECIFIC_OWNERS = 2  # ... ("postadressen": the contact details and where to sen
 # that something is the subject, so the bot not knowing the quantity word says nothing.
 QUANTITY_NOUNS = set("""rest resten hälft hälften halva halvan del delen andel andelen majoritet majoriteten
 merpart merparten huvuddel huvuddelen mängd mängden minoritet minoriteten återstod återstoden""".split())
+# Intents that steer the conversation and name no subject: their examples' words are not what the bot
+# knows about ("dator" in "är det en dator jag pratar med" does not make computers a subject).
+CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "skip_question", "stop",
+                        "sketch_back", "sketch_restart", "sketch_resume", "confirm_submit", "ask_follow_up"}
 NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
 
 # A short name the bot has never seen: an abbreviation in capitals ("ESF", "CSN") or the first
@@ -74,7 +78,8 @@ class Vocabulary:
                 self.by_intent.setdefault(intent, set()).update(terms)
         for intent, terms in self.by_intent.items():
             # Examples of what the documents do not answer teach no word the documents know.
-            if intent not in NOT_COVERED:
+            # ... nor do the conversation's own turns ("är det en dator jag pratar med").
+            if intent not in NOT_COVERED and intent not in CONVERSATION_INTENTS:
                 self.known.update(terms)
         self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
 

@@ -2,6 +2,7 @@
 import pytest
 
 from finsam.answering import MAX_TOPIC_TURNS, decide, is_english, is_follow_up, is_small_talk, render, topic_turns
+from finsam.vocabulary import CONVERSATION_INTENTS
 
 
 def ranking(*pairs):
@@ -316,6 +317,16 @@ def test_a_year_the_documents_never_mention_stops_even_a_sure_topic(knowledge):
     assert later.kind == "honest" and later.message == "not_in_documents"
     covered = decide("när fattade styrelsen beslut om ansökningarna för 2021", sure, knowledge, example_ranking=sure)
     assert covered.kind == "topic" and covered.topic.intent == "ask_decision"
+
+
+def test_a_word_only_the_conversations_own_turns_use_is_unknown(knowledge):
+    # "dator" is in "är det en dator jag pratar med", not in anything the documents or the topics cover.
+    decision = decide("får projektet köpa datorer till deltagarna", ranking(("ask_individual_goals", 0.97)), knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+def test_the_conversation_intents_are_intents_of_the_domain(domain):
+    assert CONVERSATION_INTENTS <= set(domain["intents"])
 
 
 def test_very_sure_examples_do_not_carry_a_word_the_documents_never_use(knowledge):
