@@ -16,7 +16,7 @@ from finsam.passages import STEM_LENGTH, STOP_WORDS, PassageIndex, fold
 
 NLU_DIR = Path(__file__).resolve().parent.parent / "nlu_data"
 NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
-UNKNOWN_MIN_LENGTH = 5
+UNKNOWN_MIN_LENGTH = 4
 MISREAD_AS_NAMING = NAMING | {"VERB"}  # the small tagger reads unknown compounds ("laddstolpar") as verbs
 SPECIFIC_LENGTH = 6  # a noun this long that only a topic or two use names what those topics are about ...
 SPECIFIC_OWNERS = 2  # ... ("postadressen": the contact details and where to send, not the förbund's purpose)

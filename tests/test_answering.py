@@ -325,6 +325,12 @@ def test_a_word_only_the_conversations_own_turns_use_is_unknown(knowledge):
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
+def test_a_short_noun_the_documents_never_use_is_unknown_too(knowledge):
+    # Four letters name a thing as well as fourteen: the staff costs do not say whether a cook is funded.
+    decision = decide("får vi anställa en kock i projektet", ranking(("ask_staff_costs", 0.91)), knowledge)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
 def test_the_conversation_intents_are_intents_of_the_domain(domain):
     assert CONVERSATION_INTENTS <= set(domain["intents"])
 
