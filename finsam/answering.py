@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Collection, List, Optional, Sequence, Set, Tuple
 
 from finsam.knowledge import KnowledgeBase, Topic
-from finsam.passages import Hit, PassageIndex, analyse, fold, get_index
+from finsam.passages import Hit, PassageIndex, analyse, fold, get_index, spacy_pipeline
 from finsam.vocabulary import NAMING, NOT_COVERED, Vocabulary, get_vocabulary, words_of
 
 CONFIDENT = 0.60  # an FAQ intent at least this sure ...
@@ -74,6 +74,9 @@ give""".split())
 # "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
 AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
 NUMBER = re.compile(r"\d|\b(tva|tre|fyra|fem|sex|sju|atta|nio|tio|hundra|tusen|miljon\w*)\b")
+# "vem är förbundschef", "vad heter ordföranden" ask for a person: a passage that only mentions the role
+# ("ett underlag som förbundschefen författar") does not answer them. "vem är det som beslutar" asks for a role.
+IDENTITY_QUESTION = re.compile(r"\b(vem (ar|heter|sitter som)|vad heter) (?!det som|den som)")
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -232,6 +235,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     hit = index.best(text)
     if hit and AMOUNT_QUESTION.search(fold(text)) and not NUMBER.search(fold(hit.passage.text)):
         hit = None
+    if hit and IDENTITY_QUESTION.search(fold(text)) and not _names_a_person(hit.passage.text):
+        hit = None
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
     options = []
@@ -261,6 +266,10 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
     return Decision("honest", message="not_in_documents",
                     reason=f"{', '.join(words)} står inte i underlaget ({reason})")
+
+
+def _names_a_person(text: str) -> bool:
+    return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
 
 
 def _names_something(text: str) -> bool:

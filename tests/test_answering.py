@@ -433,3 +433,16 @@ def test_a_word_that_only_shares_a_stem_with_another_topics_word_does_not_stop_a
 def test_a_question_after_an_amount_gets_no_passage_without_a_number(text, knowledge):
     decision = decide(text, ranking(("ask_financing_model", 0.44), ("ask_budget", 0.1)), knowledge)
     assert decision.kind != "passage"
+
+
+@pytest.mark.parametrize("text", ["vem är förbundschef", "vad heter förbundschefen"])
+def test_a_question_for_a_person_gets_no_passage_that_only_mentions_the_role(text, knowledge):
+    # "… ett underlag som förbundschefen författar" says what the role does, not who holds it.
+    decision = decide(text, ranking(("ask_contact", 0.44), ("ask_after_application", 0.05)), knowledge)
+    assert decision.kind != "passage"
+
+
+def test_a_question_for_a_role_may_get_the_passage_that_names_it(knowledge):
+    decision = decide("vem är det som skriver underlaget till styrelsen",
+                      ranking(("ask_contact", 0.44), ("ask_after_application", 0.05)), knowledge)
+    assert decision.kind == "passage" and "förbundschefen författar" in decision.hit.passage.text
