@@ -68,6 +68,7 @@ individual individuals unemployed sick leave job jobs work working study studies
 website call why long take takes time year years month months more some any this that these those with will been
 being its they them their he she his her him us am if or and yes here also only than then such very too got
 give""".split())
+ENGLISH_NAMES_KNOWN = ENGLISH | {"english", "swedish", "sweden", "swede"}
 # Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
 # Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
 # A question after an amount or a length of time is answered only by a passage that holds a number:
@@ -77,6 +78,8 @@ NUMBER = re.compile(r"\d|\b(tva|tre|fyra|fem|sex|sju|atta|nio|tio|hundra|tusen|m
 # "vem är förbundschef", "vad heter ordföranden" ask for a person: a passage that only mentions the role
 # ("ett underlag som förbundschefen författar") does not answer them. "vem är det som beslutar" asks for a role.
 IDENTITY_QUESTION = re.compile(r"\b(vem (ar|heter|sitter som)|vad heter) (?!det som|den som)")
+# The documents plan 2021; how things went in another year is not in them ("hur många fick jobb i fjol").
+PAST_PERIOD = re.compile(r"\b(i fjol|forra aret|forra arets|(de )?senaste (\w+ )?aren|tidigare ar(en)?)\b")
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -108,6 +111,18 @@ def is_small_talk(text: str) -> bool:
 
 def is_follow_up(text: str) -> bool:
     return bool(FOLLOW_UP.fullmatch(" ".join(words_of(fold(text)))))
+
+
+def english_names(text: str, vocabulary: Vocabulary) -> List[str]:
+    """Capitalised words inside an English question that the bot has never seen ("in Kalmar", "to
+    Allmänna arvsfonden"): the names the Swedish noun check would have caught."""
+    names = []
+    for position, match in enumerate(re.finditer(r"[A-Za-zÅÄÖåäöéü]+", text)):
+        word = match.group(0)
+        if position and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
+                and fold(word) not in vocabulary.known:
+            names.append(fold(word))
+    return names
 
 
 def is_english(text: str) -> bool:
@@ -188,15 +203,16 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
-    # A year is no word: English or Swedish, the documents speak of 2020 and 2021.
-    years = vocabulary.unknown_years(text)
-    unknown = years + ([] if english else [word for word, pos in unknown_words if pos in NAMING]
-                       + vocabulary.unknown_abbreviations(text))
+    # A year or a past period is no word: English or Swedish, the documents speak of 2020 and 2021.
+    periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(fold(text))]
+    names = english_names(text, vocabulary) if english else vocabulary.unknown_abbreviations(text)
+    unknown = periods + names + ([] if english else [word for word, pos in unknown_words if pos in NAMING])
     topic = knowledge.topic_for_intent(top)
-    # A name the documents never use (another förbund's county, a company) or a year they never mention
-    # is another subject however sure the intent is: "vad gäller i samordningsförbundet Skåne" is not
-    # about this förbund's purpose, "nästa möte 2027" not about the board's decision in 2020.
-    if years or any(pos == "PROPN" for _, pos in unknown_words):
+    # A name the documents never use (another förbund's county, a company, "ESF", "in Kalmar") or a period
+    # they do not speak of is another subject however sure the intent is: "vad gäller i
+    # samordningsförbundet Skåne" is not about this förbund's purpose, "nästa möte 2027" not about the
+    # board's decision in 2020.
+    if periods or names or any(pos == "PROPN" for _, pos in unknown_words):
         sure = float("inf")
 
     def finish(decision: Decision) -> Decision:

@@ -446,3 +446,33 @@ def test_a_question_for_a_role_may_get_the_passage_that_names_it(knowledge):
     decision = decide("vem är det som skriver underlaget till styrelsen",
                       ranking(("ask_contact", 0.44), ("ask_after_application", 0.05)), knowledge)
     assert decision.kind == "passage" and "förbundschefen författar" in decision.hit.passage.text
+
+
+def test_a_name_in_an_english_question_that_the_bot_never_saw_stops_the_topic(knowledge):
+    # The Swedish noun check skips English; capitalised words it never saw are names all the same.
+    sure = ranking(("ask_deadline", 0.99))
+    elsewhere = decide("When is the application deadline of the association in Jönköping?", sure, knowledge,
+                       example_ranking=sure)
+    assert elsewhere.kind == "honest" and elsewhere.english
+    here = decide("When is the deadline for Samordningsförbundet i Blekinge?", sure, knowledge, example_ranking=sure)
+    assert here.kind == "topic" and here.topic.intent == "ask_deadline"
+
+
+def test_an_abbreviation_the_documents_never_use_stops_even_a_sure_topic(knowledge):
+    sure = ranking(("ask_fundable", 0.99))
+    decision = decide("kan vi söka pengar från ESF till samma insats", sure, knowledge, example_ranking=sure)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+@pytest.mark.parametrize("text", ["hur många deltagare fick jobb förra året", "vilka projekt fick pengar i fjol",
+                                  "hur har budgeten ändrats de senaste åren"])
+def test_a_past_period_the_documents_do_not_cover_stops_even_a_sure_topic(text, knowledge):
+    sure = ranking(("ask_individual_goals", 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+def test_the_next_year_is_a_question_about_applying_again(knowledge):
+    sure = ranking(("ask_deadline", 0.99))
+    decision = decide("hinner vi söka till nästa år", sure, knowledge, example_ranking=sure)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
