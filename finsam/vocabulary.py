@@ -81,6 +81,11 @@ class Vocabulary:
             # ... nor do the conversation's own turns ("är det en dator jag pratar med").
             if intent not in NOT_COVERED and intent not in CONVERSATION_INTENTS:
                 self.known.update(terms)
+        # A name counts as known only where the documents or a topic use it: a sketch answer's "vi vill
+        # arbeta med IPS" does not make IPS something the documents speak of.
+        self.subject_known: Set[str] = set(index.vocabulary)
+        for intent in self.topic_intents:
+            self.subject_known.update(self.by_intent[intent])
         self._compounds = [w for w in self.known if w.isalpha() and len(w) > UNKNOWN_MIN_LENGTH]
 
     def unknown(self, words: Sequence[Tuple[Tuple[str, ...], str]]) -> List[Tuple[str, str]]:
@@ -101,11 +106,11 @@ class Vocabulary:
         return [year for year in YEAR.findall(text) if year not in self.years]
 
     def unknown_abbreviations(self, text: str) -> List[str]:
-        """Abbreviations and compound prefixes ("EU-medel") that neither the documents nor the examples use."""
+        """Abbreviations and compound prefixes ("EU-medel") that neither the documents nor the topics use."""
         found = []
         for match in ABBREVIATION.finditer(text):
             word = fold(match.group(1) or match.group(2))
-            if word not in self.known and word not in STOP_WORDS:
+            if word not in self.subject_known and word not in STOP_WORDS:
                 found.append(word)
         return found
 

@@ -464,6 +464,13 @@ def test_an_abbreviation_the_documents_never_use_stops_even_a_sure_topic(knowled
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
+def test_an_abbreviation_only_sketch_answers_use_is_not_known_to_the_documents(knowledge):
+    # A sketch answer may say "vi vill arbeta med IPS"; the priorities say nothing about IPS.
+    sure = ranking(("ask_priorities", 1.0))
+    decision = decide("vill ni satsa på IPS som metod", sure, knowledge, example_ranking=sure)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
 @pytest.mark.parametrize("text", ["hur många deltagare fick jobb förra året", "vilka projekt fick pengar i fjol",
                                   "hur har budgeten ändrats de senaste åren"])
 def test_a_past_period_the_documents_do_not_cover_stops_even_a_sure_topic(text, knowledge):
