@@ -203,7 +203,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
-    # A year or a past period is no word: English or Swedish, the documents speak of 2020 and 2021.
+    # A year or a past period is no word: English or Swedish, the documents speak only of their own years.
     periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(fold(text))]
     names = english_names(text, vocabulary) if english else vocabulary.unknown_abbreviations(text)
     unknown = periods + names + ([] if english else [word for word, pos in unknown_words if pos in NAMING])
@@ -285,6 +285,7 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 
 
 def _names_a_person(text: str) -> bool:
+    # The small NER misses some names; then the passage is not quoted, which errs on the honest side.
     return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
 
 

@@ -37,8 +37,6 @@ ABBREVIATION = re.compile(r"(?<![\w-])(?:([A-ZÅÄÖ]{2,5})(?![\w-])|([A-Za-zÅ�
 
 
 _QUANTITY = {fold(word) for word in QUANTITY_NOUNS}
-
-
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
