@@ -46,10 +46,11 @@ SMALL_TALK = re.compile(
     r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
     r"ok tack|okej tack|(ok|okej|ja|nej) (da|bra))"
 )
-# A follow-up leans on the last answer with "det": the core forms below, after a lead-in ("men", "ok, och")
-# and before a filler ("då", "egentligen"), which the intent may have read as a topic of their own.
+# A follow-up leans on the last answer ("vad menas med det?", "varför då?", "ge ett exempel"): the core forms
+# below, after a lead-in ("men", "ok, och") and before a filler ("då", "egentligen"), which the intent may
+# have read as a topic of their own.
 FOLLOW_UP = re.compile(
-    r"(?:(?:men|och|ok|okej|ja|jaha|aha|hmm|sa|alltsa|jo|fast) )*"
+    r"(?:(?:men|och|ok|okej|ja|nej|jaha|aha|hmm|sa|alltsa|jo|fast) )*"
     r"(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)( for (oss|mig|er))?|"
     r"nar (ar|galler|blir|sker) (det|de|detta)|nar da|"
     r"galler (det|de|detta) (\w+ ){0,2}(oss|mig|er|alla|aven|ocksa|for)( .*)?|"
@@ -59,6 +60,9 @@ FOLLOW_UP = re.compile(
     r"(har du|finns det) (ett |nagot |nagra )?exempel( pa (det|detta))?)"
     r"(?: (?:egentligen|da|alltsa|riktigt|exakt|konkret|nu|i praktiken))*"
 )
+# A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
+QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
+                            r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
 application money funding fund funds deadline send contact criteria priorities have of to after happens decides
 group groups age expected results participants main goal target prioritise prioritize form research phone number
@@ -67,19 +71,24 @@ help english speak private persons people company companies organization organiz
 individual individuals unemployed sick leave job jobs work working study studies students office email address
 website call why long take takes time year years month months more some any this that these those with will been
 being its they them their he she his her him us am if or and yes here also only than then such very too got
-give""".split())
-ENGLISH_NAMES_KNOWN = ENGLISH | {"english", "swedish", "sweden", "swede"}
+give municipality municipalities county council public employment service social insurance agency""".split())
+# Capitalised in English without being names: languages, months, days.
+ENGLISH_NAMES_KNOWN = ENGLISH | set("""english swedish sweden swede january february march april may june july
+august september october november december monday tuesday wednesday thursday friday saturday sunday
+region ngo ngos""".split())
 # Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
 # Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
 # A question after an amount or a length of time is answered only by a passage that holds a number:
 # "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
 AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
 NUMBER = re.compile(r"\d|\b(tva|tre|fyra|fem|sex|sju|atta|nio|tio|hundra|tusen|miljon\w*)\b")
-# "vem är förbundschef", "vad heter ordföranden" ask for a person: a passage that only mentions the role
+# "vem är förbundschef", "vem sitter som ordförande" ask for a person: a passage that only mentions the role
 # ("ett underlag som förbundschefen författar") does not answer them. "vem är det som beslutar" asks for a role.
-IDENTITY_QUESTION = re.compile(r"\b(vem (ar|heter|sitter som)|vad heter) (?!det som|den som)")
+IDENTITY_QUESTION = re.compile(r"\bvem (ar|heter|sitter som) (?!(det|den|de|dom) som)")
 # The documents plan 2021; how things went in another year is not in them ("hur många fick jobb i fjol").
-PAST_PERIOD = re.compile(r"\b(i fjol|forra aret|forra arets|(de )?senaste (\w+ )?aren|tidigare ar(en)?)\b")
+PAST_PERIOD = re.compile(r"\b(i fjol|forra aret|forra arets|(de )?senaste (\w+ )?aren)\b")
+SELF_NAMED = re.compile(r"\b(jag heter|mitt namn är|mvh|med vänlig hälsning|hälsningar)[\s,]*"
+                        r"([A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)?)", re.I)
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -117,9 +126,10 @@ def english_names(text: str, vocabulary: Vocabulary) -> List[str]:
     """Capitalised words inside an English question that the bot has never seen ("in Kalmar", "to
     Allmänna arvsfonden"): the names the Swedish noun check would have caught."""
     names = []
-    for position, match in enumerate(re.finditer(r"[A-Za-zÅÄÖåäöéü]+", text)):
+    for match in re.finditer(r"[A-Za-zÅÄÖåäöéü]+", text):
         word = match.group(0)
-        if position and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
+        sentence_start = not text[:match.start()].strip() or text[:match.start()].rstrip()[-1] in ".!?:"
+        if not sentence_start and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
                 and fold(word) not in vocabulary.known:
             names.append(fold(word))
     return names
@@ -188,8 +198,9 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
         # the user asked one), or the intent that very sure examples chose.
         return any(name in intents and score >= FOLLOW_UP_CONFIDENCE for name, score in diet[:1] + ranked[:1])
 
-    # A yes or no with a few words that name nothing ("nej det var allt") is an acknowledgement too.
-    if is_small_talk(text) or (said(SMALL_TALK_INTENTS)
+    # A yes or no that asks nothing and names nothing ("nej det var allt") is an acknowledgement too;
+    # "ja, hur söker man?" is a question however sure the intent is of the "ja".
+    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and not _asks(text)
                                and (len(words_of(text)) <= 3 or not _names_something(text))):
         return Decision("small_talk", reason="kvittens")
     last = knowledge.topic_by_id(last_topic)
@@ -205,8 +216,12 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     unknown_words = [] if english else vocabulary.unknown(analysed)
     # A year or a past period is no word: English or Swedish, the documents speak only of their own years.
     periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(fold(text))]
+    # The user's own name ("jag heter Lars", "mvh Karin Svensson") is no subject of the question.
+    own_names = {fold(word) for match in SELF_NAMED.finditer(text) for word in match.group(2).split()}
+    unknown_words = [(word, pos) for word, pos in unknown_words if word not in own_names]
     names = english_names(text, vocabulary) if english else vocabulary.unknown_abbreviations(text)
-    unknown = periods + names + ([] if english else [word for word, pos in unknown_words if pos in NAMING])
+    unknown = list(dict.fromkeys(  # once each: "ADHD" is an abbreviation and a noun
+        periods + names + ([] if english else [word for word, pos in unknown_words if pos in NAMING])))
     topic = knowledge.topic_for_intent(top)
     # A name the documents never use (another förbund's county, a company, "ESF", "in Kalmar") or a period
     # they do not speak of is another subject however sure the intent is: "vad gäller i
@@ -282,6 +297,10 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
     return Decision("honest", message="not_in_documents",
                     reason=f"{', '.join(words)} står inte i underlaget ({reason})")
+
+
+def _asks(text: str) -> bool:
+    return "?" in text or bool(QUESTION_START.match(" ".join(words_of(fold(text))))) or is_follow_up(text)
 
 
 def _names_a_person(text: str) -> bool:

@@ -24,10 +24,6 @@ SPECIFIC_OWNERS = 2  # ... ("postadressen": the contact details and where to sen
 # that something is the subject, so the bot not knowing the quantity word says nothing.
 QUANTITY_NOUNS = set("""rest resten hälft hälften halva halvan del delen andel andelen majoritet majoriteten
 merpart merparten huvuddel huvuddelen mängd mängden minoritet minoriteten återstod återstoden""".split())
-# Intents that steer the conversation and name no subject: their examples' words are not what the bot
-# knows about ("dator" in "är det en dator jag pratar med" does not make computers a subject).
-CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "skip_question", "stop",
-                        "sketch_back", "sketch_restart", "sketch_resume", "confirm_submit", "ask_follow_up"}
 NOT_COVERED = {"ask_not_covered": "not_in_documents", "out_of_scope": "out_of_scope"}
 
 # A short name the bot has never seen: an abbreviation in capitals ("ESF", "CSN") or the first
@@ -37,7 +33,8 @@ ABBREVIATION = re.compile(r"(?<![\w-])(?:([A-ZÅÄÖ]{2,5})(?![\w-])|([A-Za-zÅ�
 
 
 _QUANTITY = {fold(word) for word in QUANTITY_NOUNS}
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year, not an amount or a count ("2000 kr", "2000 deltagare").
+YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!\s*(?:kr\b|kronor|sek\b|tkr|euro|:-|st\b|personer|deltagare|timmar))")
 
 
 def words_of(text: str) -> List[str]:
@@ -76,8 +73,7 @@ class Vocabulary:
                 self.by_intent.setdefault(intent, set()).update(terms)
         for intent, terms in self.by_intent.items():
             # Examples of what the documents do not answer teach no word the documents know.
-            # ... nor do the conversation's own turns ("är det en dator jag pratar med").
-            if intent not in NOT_COVERED and intent not in CONVERSATION_INTENTS:
+            if intent not in NOT_COVERED:
                 self.known.update(terms)
         # A name counts as known only where the documents or a topic use it: a sketch answer's "vi vill
         # arbeta med IPS" does not make IPS something the documents speak of.
