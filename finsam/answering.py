@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Collection, List, Optional, Sequence, Set, Tuple
 
 from finsam.knowledge import KnowledgeBase, Topic
@@ -72,6 +73,8 @@ individual individuals unemployed sick leave job jobs work working study studies
 website call why long take takes time year years month months more some any this that these those with will been
 being its they them their he she his her him us am if or and yes here also only than then such very too got
 give municipality municipalities county council public employment service social insurance agency""".split())
+# A word, and whether it starts the text or a sentence ("Thanks! Tell me …": "Tell" is no name).
+ENGLISH_WORD = re.compile(r"(?P<start>^|[.!?:])?\s*(?P<word>[A-Za-zÅÄÖåäöéü]+)")
 # Capitalised in English without being names: languages, months, days.
 ENGLISH_NAMES_KNOWN = ENGLISH | set("""english swedish sweden swede january february march april may june july
 august september october november december monday tuesday wednesday thursday friday saturday sunday
@@ -126,9 +129,8 @@ def english_names(text: str, vocabulary: Vocabulary) -> List[str]:
     """Capitalised words inside an English question that the bot has never seen ("in Kalmar", "to
     Allmänna arvsfonden"): the names the Swedish noun check would have caught."""
     names = []
-    for match in re.finditer(r"[A-Za-zÅÄÖåäöéü]+", text):
-        word = match.group(0)
-        sentence_start = not text[:match.start()].strip() or text[:match.start()].rstrip()[-1] in ".!?:"
+    for match in ENGLISH_WORD.finditer(text):
+        word, sentence_start = match.group("word"), match.group("start") is not None
         if not sentence_start and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
                 and fold(word) not in vocabulary.known:
             names.append(fold(word))
@@ -215,7 +217,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
     # A year or a past period is no word: English or Swedish, the documents speak only of their own years.
-    periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(fold(text))]
+    folded = fold(text)
+    periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(folded)]
     # The user's own name ("jag heter Lars", "mvh Karin Svensson") is no subject of the question.
     own_names = {fold(word) for match in SELF_NAMED.finditer(text) for word in match.group(2).split()}
     unknown_words = [(word, pos) for word, pos in unknown_words if word not in own_names]
@@ -264,9 +267,9 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if compounds:
         return finish(_not_in_documents(compounds, reason))
     hit = index.best(text)
-    if hit and AMOUNT_QUESTION.search(fold(text)) and not NUMBER.search(fold(hit.passage.text)):
+    if hit and AMOUNT_QUESTION.search(folded) and not NUMBER.search(fold(hit.passage.text)):
         hit = None
-    if hit and IDENTITY_QUESTION.search(fold(text)) and not _names_a_person(hit.passage.text):
+    if hit and IDENTITY_QUESTION.search(folded) and not _names_a_person(hit.passage.text):
         hit = None
     if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
@@ -303,6 +306,7 @@ def _asks(text: str) -> bool:
     return "?" in text or bool(QUESTION_START.match(" ".join(words_of(fold(text))))) or is_follow_up(text)
 
 
+@lru_cache(maxsize=256)  # the same few passages come back; the pipeline need not read them again
 def _names_a_person(text: str) -> bool:
     # The small NER misses some names; then the passage is not quoted, which errs on the honest side.
     return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
