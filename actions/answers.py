@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from finsam.answering import decide, render, topic_turns
 from finsam.knowledge import get_knowledge
+from finsam.sketch import sketch_started
 
 
 def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -18,7 +19,9 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     last_topic = tracker.get_slot("last_topic")
     turns = float(tracker.get_slot("last_topic_turns") or 0.0)
     decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic,
-                      example_ranking=message.get("example_ranking") or ())
+                      example_ranking=message.get("example_ranking") or (),
+                      sketch_started=sketch_started(tracker.current_slot_values())
+                      and not tracker.get_slot("draft_reference"))
     reply = render(decision, knowledge)
     for n, text in enumerate(reply.texts):
         last = n == len(reply.texts) - 1

@@ -5,6 +5,7 @@ Pure module (no rasa_sdk). `decide` takes the NLU intent ranking and the text an
   passage    a seed passage quoted word for word (finsam.passages),
   clarify    "Menar du …?" between plausibly related topics,
   honest     "det framgår inte av förbundets underlag" (or the out-of-scope reply),
+  sketch_offer  a statement that reads as an answer to the idea sketch, outside it: the sketch is offered,
 plus small talk ("ok", "👍") and follow-ups about the last topic ("vad menas med det?").
 When the intent is unsure, the top two are close, or the question names something the topic
 does not cover, the order of preference is passage, clarification, honest answer.
@@ -42,6 +43,7 @@ COMPOUND_LENGTH = 9  # an unknown noun or verb this long is a compound that name
 MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turns
 
 SMALL_TALK_INTENTS = {"affirm", "deny", "skip_question"}
+SKETCH_ANSWER_INTENT = "inform_sketch"
 SMALL_TALK = re.compile(
     r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
     r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
@@ -64,6 +66,10 @@ FOLLOW_UP = re.compile(
 # A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
 QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
                             r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
+# A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
+# "hinner vi fortfarande skicka in" (a verb before its subject).
+ASKING = re.compile(r"\b(undrar|vill veta|fundera\w* pa (om|hur|vad|vem|nar|vilk\w*)|"
+                    r"(hinner|far|kan|ska|maste|behover|borde|gar) (vi|jag|man|ni|det|den|de)\b)")
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
 application money funding fund funds deadline send contact criteria priorities have of to after happens decides
 group groups age expected results participants main goal target prioritise prioritize form research phone number
@@ -96,9 +102,13 @@ DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|s
                   r"december) \d{4}")
 
 
+SKETCH_BUTTONS = {"sketch_offer": {"title": "Skriv en idéskiss", "payload": "/start_sketch"},
+                  "sketch_offer_unfinished": {"title": "Fortsätt med idéskissen", "payload": "/sketch_resume"}}
+
+
 @dataclass
 class Decision:
-    kind: str  # topic | passage | clarify | honest | small_talk | follow_up
+    kind: str  # topic | passage | clarify | honest | sketch_offer | small_talk | follow_up
     topic: Optional[Topic] = None
     hit: Optional[Hit] = None
     options: List[Topic] = field(default_factory=list)
@@ -184,8 +194,8 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: List[Tuple[s
 
 def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_topic: Optional[str] = None,
            index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None,
-           example_ranking: Sequence[dict] = ()) -> Decision:
-    """The answer to give; see the module docstring."""
+           example_ranking: Sequence[dict] = (), sketch_started: bool = False) -> Decision:
+    """The answer to give; see the module docstring. `sketch_started`: an unfinished idea sketch has answers."""
     diet = _ranking(ranking)
     examples = _ranking(example_ranking)
     english = is_english(text)
@@ -210,6 +220,11 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if (is_follow_up(text) or said({"ask_follow_up"})) and (last or not _names_something(text)):
         return _follow_up(text, last)
 
+    # Outside the form a description of an idea has nowhere to go and asks nothing: offer the sketch
+    # rather than "det framgår inte av underlaget".
+    if said({SKETCH_ANSWER_INTENT}) and not _asks(text):
+        return Decision("sketch_offer", message="sketch_offer_unfinished" if sketch_started else "sketch_offer",
+                        reason="en beskrivning av en idé, ingen fråga")
     index = index or get_index(knowledge)
     vocabulary = vocabulary or get_vocabulary(knowledge, index)
     analysed = analyse(text)
@@ -303,7 +318,8 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 
 
 def _asks(text: str) -> bool:
-    return "?" in text or bool(QUESTION_START.match(" ".join(words_of(fold(text))))) or is_follow_up(text)
+    folded = " ".join(words_of(fold(text)))
+    return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(folded)) or is_follow_up(text)
 
 
 @lru_cache(maxsize=256)  # the same few passages come back; the pipeline need not read them again
@@ -357,6 +373,9 @@ def render(decision: Decision, knowledge: KnowledgeBase) -> Reply:
         buttons.append({"title": "Inget av detta", "payload": "/ask_not_covered"})
     elif decision.kind == "small_talk":
         texts.append(knowledge.message("small_talk"))
+    elif decision.kind == "sketch_offer":
+        texts.append(knowledge.message(decision.message))
+        buttons = [SKETCH_BUTTONS[decision.message]]
     elif decision.kind == "follow_up":
         texts.append(_render_follow_up(decision, knowledge))
     elif not decision.english:

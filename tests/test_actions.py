@@ -392,3 +392,12 @@ def test_edit_answer_without_any_field_asks_which_and_forgets_the_stray_value(di
     events = run(sketch_form.ActionEditAnswer(), dispatcher, tracker, domain)
     assert events == [SlotSet("sketch_field", None)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
+
+
+@pytest.mark.parametrize("slots,payload", [({}, "/start_sketch"), ({"title": "Unga vuxna i arbete"}, "/sketch_resume")])
+def test_a_sketch_statement_outside_the_form_is_offered_the_sketch(slots, payload, dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen för unga vuxna",
+                              intent="inform_sketch", confidence=0.95, slots=slots)
+    assert run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    assert [b["payload"] for b in message["buttons"]] == [payload]

@@ -494,3 +494,32 @@ def test_what_only_looks_like_a_name_or_a_period_does_not_stop_a_sure_topic(text
 def test_a_word_the_documents_lack_is_named_once(knowledge):
     decision = decide("kan vi söka för personer med ADHD", ranking(("ask_target_groups", 0.99)), knowledge)
     assert decision.kind == "honest" and decision.reason.count("adhd") == 1
+
+
+SKETCH_STATEMENT = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och arbetsmarknadsenheten för unga vuxna"
+
+
+def test_a_statement_that_reads_as_a_sketch_answer_is_offered_the_idea_sketch(knowledge):
+    # Outside the form there is nothing to store it in, and nothing was asked: no "det framgår inte av underlaget".
+    decision = decide(SKETCH_STATEMENT, ranking(("inform_sketch", 0.95), ("ask_fundable", 0.02)), knowledge)
+    assert decision.kind == "sketch_offer"
+    reply = render(decision, knowledge)
+    assert reply.texts == [knowledge.message("sketch_offer")]
+    assert [b["payload"] for b in reply.buttons] == ["/start_sketch"]
+
+
+def test_with_a_sketch_under_way_the_statement_is_offered_the_sketch_to_go_on_with(knowledge):
+    decision = decide(SKETCH_STATEMENT, ranking(("inform_sketch", 0.95), ("ask_fundable", 0.02)), knowledge,
+                      sketch_started=True)
+    reply = render(decision, knowledge)
+    assert reply.texts == [knowledge.message("sketch_offer_unfinished")]
+    assert [b["payload"] for b in reply.buttons] == ["/sketch_resume"]
+
+
+@pytest.mark.parametrize("text", ["vi hade tänkt dra igång i januari, hinner vi fortfarande skicka in",
+                                  "jag undrar vem som sitter i styrelsen",
+                                  "Vi vill starta ett projekt för unga vuxna, går det?",
+                                  "vi funderar på om vi kan söka för en utbildning"])
+def test_a_question_read_as_a_sketch_answer_is_no_sketch_offer(text, knowledge):
+    decision = decide(text, ranking(("inform_sketch", 0.95), ("ask_deadline", 0.02)), knowledge)
+    assert decision.kind != "sketch_offer"
