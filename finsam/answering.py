@@ -68,8 +68,10 @@ QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
                             r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
 # A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
 # "hinner vi fortfarande skicka in" (a verb before its subject).
-ASKING = re.compile(r"\b(undrar|vill veta|fundera\w* pa (om|hur|vad|vem|nar|vilk\w*)|"
-                    r"(hinner|far|kan|ska|maste|behover|borde|gar) (vi|jag|man|ni|det|den|de)\b)")
+# The verb first only where a clause starts ("…, hinner vi"): "ja det kan vi" is an answer.
+ASKING = re.compile(r"\b(undrar|vill veta|fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
+                    r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar) "
+                    r"(vi|jag|man|ni|det|den|de)\b")
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
 application money funding fund funds deadline send contact criteria priorities have of to after happens decides
 group groups age expected results participants main goal target prioritise prioritize form research phone number
@@ -319,7 +321,7 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 
 def _asks(text: str) -> bool:
     folded = " ".join(words_of(fold(text)))
-    return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(folded)) or is_follow_up(text)
+    return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(fold(text))) or is_follow_up(text)
 
 
 @lru_cache(maxsize=256)  # the same few passages come back; the pipeline need not read them again

@@ -100,7 +100,8 @@ def test_acknowledgements_get_small_talk(text, knowledge):
     assert render(decision, knowledge).texts == [knowledge.message("small_talk")]
 
 
-@pytest.mark.parametrize("text,intent", [("nej det var allt", "deny"), ("ja det låter bra", "affirm")])
+@pytest.mark.parametrize("text,intent", [("nej det var allt", "deny"), ("ja det låter bra", "affirm"),
+                                         ("ja det kan vi", "affirm")])
 def test_a_short_yes_or_no_that_names_nothing_is_small_talk(text, intent, knowledge):
     decision = decide(text, ranking((intent, 0.94), ("ask_budget", 0.02)), knowledge)
     assert decision.kind == "small_talk"
