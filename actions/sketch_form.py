@@ -128,6 +128,7 @@ class ValidateIdeaSketchForm(FormValidationAction):
         intent = message.get("intent") or {}
         knowledge = get_knowledge()
         limits = knowledge.idea_sketch.get("limits", {})
+        examples = message.get("example_ranking") or []
         turn = interpret_turn(
             slot,
             message.get("text") or "",
@@ -142,6 +143,8 @@ class ValidateIdeaSketchForm(FormValidationAction):
             answer_confidence=next((float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []
                                     if r.get("name") == "inform_sketch"), 0.0),
             just_welcomed=_just_welcomed(tracker),
+            example_intent=examples[0].get("name") if examples else None,
+            example_confidence=float(examples[0].get("confidence") or 0.0) if examples else 0.0,
         )
         for response, kwargs in turn.responses:
             dispatcher.utter_message(response=response, **kwargs)

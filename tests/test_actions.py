@@ -129,6 +129,15 @@ def test_form_validation_reasks_a_one_word_answer(dispatcher, tracker_factory, d
     assert [m["response"] for m in dispatcher.messages] == ["utter_help_solution"]
 
 
+def test_form_validation_reads_the_example_ranking_of_the_parse_data(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("jag vill ändra ett tidigare svar", intent="edit_answer", confidence=0.62,
+                              slots={"requested_slot": "solution"}, active_loop="idea_sketch_form",
+                              example_ranking=[{"name": "edit_answer", "confidence": 0.99}])
+    events = run(sketch_form.ValidateIdeaSketchForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("solution", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
+
+
 def test_summary_lists_answers_suggestions_and_buttons(dispatcher, tracker_factory, domain):
     tracker = tracker_factory(slots=COMPLETE)
     events = run(sketch_form.ActionSketchSummary(), dispatcher, tracker, domain)

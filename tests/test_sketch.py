@@ -274,3 +274,20 @@ def test_a_name_entity_cannot_bring_back_a_redacted_personnummer():
     assert turn.kind == "answer"
     assert "1234" not in turn.slots["contact_name"]
     assert ("utter_personnummer_removed", {}) in turn.responses
+
+
+def test_a_steering_intent_diet_is_only_fairly_sure_of_steers_when_the_examples_agree():
+    # DIET's confidence of "jag vill ändra ett tidigare svar" moves around 0.7 between retrainings.
+    agreed = turn("solution", "jag vill ändra ett tidigare svar", intent="edit_answer", confidence=0.62,
+                  example_intent="edit_answer", example_confidence=0.99)
+    assert (agreed.kind, agreed.slots) == ("stay", {"solution": None})
+    assert agreed.responses == [("utter_ask_which_field", {})]
+
+
+@pytest.mark.parametrize("example_intent,example_confidence", [("inform_sketch", 0.98), ("edit_answer", 0.6),
+                                                               (None, 0.0)])
+def test_without_the_examples_agreeing_a_fairly_sure_steering_intent_is_an_answer(example_intent,
+                                                                                  example_confidence):
+    result = turn("solution", "Vi vill ändra hur handläggarna samarbetar kring unga vuxna", intent="edit_answer",
+                  confidence=0.62, example_intent=example_intent, example_confidence=example_confidence)
+    assert result.kind == "answer"
