@@ -78,6 +78,16 @@ def test_a_question_the_documents_do_not_answer_is_honest(bot):
     assert "Wämö Center" in reply
 
 
+def test_a_description_of_an_idea_outside_the_sketch_is_offered_the_sketch(bot):
+    sender = "live-idea-statement"
+    messages = bot.say(sender, "Vi tänker oss en coach från AF och en arbetsterapeut från regionen")
+    assert [b["payload"] for b in buttons(messages)] == ["/start_sketch"]
+    assert "framgår inte" not in texts(messages)
+    # Nothing was stored as an answer, and the button starts the sketch.
+    assert slot_value(bot.env["TRACKER_DB"], sender, "solution") is None
+    assert QUESTION_MARKERS["title"] in texts(bot.say(sender, "/start_sketch"))
+
+
 def user_intents(bot, sender):
     return [e["parse_data"]["intent"]["name"] for e in stored_events(bot.env["TRACKER_DB"], sender)
             if e["event"] == "user"]
