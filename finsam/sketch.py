@@ -73,9 +73,11 @@ _TRIM = re.compile(r"[\s.,;:!?…()\"'«»–—-]+")
 # Intents the idea maker uses to steer the form rather than answer it. Below these
 # confidences the message is taken as an answer.
 CONTROL_CONFIDENCE = 0.7
-# ... or from this on, when the example ranking (rasa_addons.example_ranker) is at least EXAMPLES_AGREE sure of
-# the same intent: DIET alone moves around 0.7 from one retraining to the next ("jag vill ändra ett tidigare
-# svar" 0.69), and of 827 written sketch answers only "Vi ses." got both.
+# "Which answer do you want to change?" (edit_answer naming no field) also counts from this on, when the
+# example ranking (rasa_addons.example_ranker) is at least EXAMPLES_AGREE sure of it: DIET alone moves around
+# 0.7 between retrainings ("jag vill ändra ett tidigare svar" 0.69). Only there: a mistaken "which answer?"
+# costs the answer typed again, where the examples' keywords would let a title like "Stoppa utanförskapet"
+# (stop) or "Ta ett steg tillbaka" (back) end or unwind the sketch.
 AGREED_CONTROL_CONFIDENCE = 0.5
 EXAMPLES_AGREE = 0.9
 FAQ_CONFIDENCE = 0.85
@@ -198,10 +200,8 @@ def interpret_turn(
         # "avbryt" was asked about and the reply was neither yes nor no (those go to the
         # rules): the sketch goes on, and this message is read as usual.
         prefix = Turn("answer", {"confirming_cancel": False}, [("utter_cancel_not_confirmed", {})])
-    agreed = example_intent == intent and example_confidence >= EXAMPLES_AGREE
-    sure = confidence >= CONTROL_CONFIDENCE or (agreed and confidence >= AGREED_CONTROL_CONFIDENCE)
-    turn = _read_turn(slot, text, intent, confidence, sure, entities, digression_intents, limits or {},
-                      answers or {}, answer_confidence)
+    turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {},
+                      answer_confidence, example_intent == intent and example_confidence >= EXAMPLES_AGREE)
     if just_welcomed and intent in RESUME_INTENTS and turn.kind == "stay":
         # "Välkommen tillbaka – vi var på fråga 5" was just said; no second "vi fortsätter".
         turn = Turn("stay", turn.slots, [])
@@ -210,19 +210,23 @@ def interpret_turn(
     return Turn(turn.kind, {**prefix.slots, **turn.slots}, prefix.responses + turn.responses)
 
 
-def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, sure: bool,
-               entities: Iterable[Mapping], digression_intents: Iterable[str], limits: Mapping[str, int],
-               answers: Mapping[str, Optional[str]], answer_confidence: Optional[float] = None) -> Turn:
+def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, entities: Iterable[Mapping],
+               digression_intents: Iterable[str], limits: Mapping[str, int],
+               answers: Mapping[str, Optional[str]], answer_confidence: Optional[float] = None,
+               examples_agree: bool = False) -> Turn:
     if is_skip(text):
         if slot == "email":
             return Turn("retry", {slot: None}, [("utter_email_required", {})])
         return Turn("skip", {slot: OPEN}, [("utter_question_skipped", {})])
+    sure = confidence >= CONTROL_CONFIDENCE
     if sure and intent in INTERRUPT_INTENTS:
         return Turn("interrupt")
-    if sure and intent == "edit_answer":
-        if field_from_message(text, entities):
+    if intent == "edit_answer":
+        named = field_from_message(text, entities)
+        if sure and named:
             return Turn("interrupt")
-        return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+        if sure or (not named and examples_agree and confidence >= AGREED_CONTROL_CONFIDENCE):
+            return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
     if sure and intent == "sketch_back":
         return _go_back(slot, answers)
     if sure and intent in RESUME_INTENTS:

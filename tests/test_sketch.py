@@ -284,10 +284,20 @@ def test_a_steering_intent_diet_is_only_fairly_sure_of_steers_when_the_examples_
     assert agreed.responses == [("utter_ask_which_field", {})]
 
 
-@pytest.mark.parametrize("example_intent,example_confidence", [("inform_sketch", 0.98), ("edit_answer", 0.6),
-                                                               (None, 0.0)])
+@pytest.mark.parametrize("example_intent,example_confidence,confidence", [
+    ("inform_sketch", 0.98, 0.62), ("edit_answer", 0.6, 0.62), (None, 0.0, 0.62), ("edit_answer", 0.99, 0.45)])
 def test_without_the_examples_agreeing_a_fairly_sure_steering_intent_is_an_answer(example_intent,
-                                                                                  example_confidence):
+                                                                                  example_confidence, confidence):
     result = turn("solution", "Vi vill ändra hur handläggarna samarbetar kring unga vuxna", intent="edit_answer",
-                  confidence=0.62, example_intent=example_intent, example_confidence=example_confidence)
+                  confidence=confidence, example_intent=example_intent, example_confidence=example_confidence)
     assert result.kind == "answer"
+
+
+@pytest.mark.parametrize("slot,text,intent", [("title", "Stoppa utanförskapet", "stop"),
+                                              ("solution", "Ta ett steg tillbaka och se helheten", "sketch_back"),
+                                              ("title", "Gå vidare", "sketch_resume")])
+def test_a_fairly_sure_steering_intent_that_ends_or_unwinds_the_sketch_needs_diet_alone(slot, text, intent):
+    # The examples' keywords ("stopp", "tillbaka", "vidare") would end or unwind the sketch on a real answer.
+    result = turn(slot, text, intent=intent, confidence=0.6, example_intent=intent, example_confidence=1.0,
+                  answers={"background": "Unga vuxna hamnar mellan stolarna."})
+    assert (result.kind, result.slots) == ("answer", {slot: text})
