@@ -21,7 +21,8 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic,
                       example_ranking=message.get("example_ranking") or (),
                       sketch_started=sketch_started(tracker.current_slot_values())
-                      and not tracker.get_slot("draft_reference"))
+                      and not tracker.get_slot("draft_reference"),
+                      in_sketch=tracker.active_loop_name is not None)
     reply = render(decision, knowledge)
     for n, text in enumerate(reply.texts):
         last = n == len(reply.texts) - 1

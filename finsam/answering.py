@@ -69,9 +69,10 @@ QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
 # A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
 # "hinner vi fortfarande skicka in" (a verb before its subject).
 # The verb first only where a clause starts ("…, hinner vi"): "ja det kan vi" is an answer.
-ASKING = re.compile(r"\b(undrar|vill veta|fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
-                    r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar) "
-                    r"(vi|jag|man|ni|det|den|de)\b")
+ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?veta|"
+                    r"fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
+                    r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar|ar|har|finns|"
+                    r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b")
 ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
 application money funding fund funds deadline send contact criteria priorities have of to after happens decides
 group groups age expected results participants main goal target prioritise prioritize form research phone number
@@ -196,8 +197,10 @@ def weigh_second_opinion(ranked: List[Tuple[str, float]], examples: List[Tuple[s
 
 def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_topic: Optional[str] = None,
            index: Optional[PassageIndex] = None, vocabulary: Optional[Vocabulary] = None,
-           example_ranking: Sequence[dict] = (), sketch_started: bool = False) -> Decision:
-    """The answer to give; see the module docstring. `sketch_started`: an unfinished idea sketch has answers."""
+           example_ranking: Sequence[dict] = (), sketch_started: bool = False,
+           in_sketch: bool = False) -> Decision:
+    """The answer to give; see the module docstring. `sketch_started`: an unfinished idea sketch has answers;
+    `in_sketch`: its form is asking a question right now."""
     diet = _ranking(ranking)
     examples = _ranking(example_ranking)
     english = is_english(text)
@@ -224,7 +227,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 
     # Outside the form a description of an idea has nowhere to go and asks nothing: offer the sketch
     # rather than "det framgår inte av underlaget".
-    if said({SKETCH_ANSWER_INTENT}) and not _asks(text):
+    if said({SKETCH_ANSWER_INTENT}) and not in_sketch and not english and not _asks(text):
         return Decision("sketch_offer", message="sketch_offer_unfinished" if sketch_started else "sketch_offer",
                         reason="en beskrivning av en idé, ingen fråga")
     index = index or get_index(knowledge)

@@ -520,7 +520,18 @@ def test_with_a_sketch_under_way_the_statement_is_offered_the_sketch_to_go_on_wi
 @pytest.mark.parametrize("text", ["vi hade tänkt dra igång i januari, hinner vi fortfarande skicka in",
                                   "jag undrar vem som sitter i styrelsen",
                                   "Vi vill starta ett projekt för unga vuxna, går det?",
-                                  "vi funderar på om vi kan söka för en utbildning"])
+                                  "vi funderar på om vi kan söka för en utbildning",
+                                  "jag undrade om vi kan söka för en förstudie",
+                                  "jag skulle vilja veta hur man söker",
+                                  "vi vill starta ett projekt för unga vuxna, är det möjligt",
+                                  "vi har en idé om en coach, finns det pengar för det",
+                                  "we would like to start a project with the municipality"])
 def test_a_question_read_as_a_sketch_answer_is_no_sketch_offer(text, knowledge):
     decision = decide(text, ranking(("inform_sketch", 0.95), ("ask_deadline", 0.02)), knowledge)
+    assert decision.kind != "sketch_offer"
+
+
+def test_no_sketch_offer_while_the_sketch_form_asks_its_questions(knowledge):
+    decision = decide(SKETCH_STATEMENT, ranking(("inform_sketch", 0.95), ("ask_fundable", 0.02)), knowledge,
+                      sketch_started=True, in_sketch=True)
     assert decision.kind != "sketch_offer"
