@@ -535,3 +535,11 @@ def test_no_sketch_offer_while_the_sketch_form_asks_its_questions(knowledge):
     decision = decide(SKETCH_STATEMENT, ranking(("inform_sketch", 0.95), ("ask_fundable", 0.02)), knowledge,
                       sketch_started=True, in_sketch=True)
     assert decision.kind != "sketch_offer"
+
+
+def test_very_sure_examples_answer_over_a_diet_that_is_only_fairly_sure_of_another_topic(knowledge):
+    # DIET 0.75 on the budget, the examples 0.99 on who decides the förbund's own money: the examples answer.
+    decision = decide("Vem bestämmer hur mycket pengar förbundet får att dela ut varje år?",
+                      ranking(("ask_budget", 0.75), ("ask_basic_conditions", 0.1)), knowledge,
+                      example_ranking=ranking(("ask_basic_conditions", 0.99), ("ask_budget", 0.01)))
+    assert (decision.kind, decision.topic.intent) == ("topic", "ask_basic_conditions")
