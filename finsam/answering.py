@@ -6,7 +6,8 @@ Pure module (no rasa_sdk). `decide` takes the NLU intent ranking and the text an
   clarify    "Menar du …?" between plausibly related topics,
   honest     "det framgår inte av förbundets underlag" (or the out-of-scope reply),
   sketch_offer  a statement that reads as an answer to the idea sketch, outside it: the sketch is offered,
-plus small talk ("ok", "👍") and follow-ups about the last topic ("vad menas med det?").
+plus small talk ("ok", "👍") and follow-ups about the last topic ("vad menas med det?"), which
+finsam.message_kind tells apart.
 When the intent is unsure, the top two are close, or the question names something the topic
 does not cover, the order of preference is passage, clarification, honest answer.
 `render` turns a decision into the texts and buttons the bot sends. Thresholds were tuned on the
@@ -20,6 +21,7 @@ from functools import lru_cache
 from typing import Collection, List, Optional, Sequence, Set, Tuple
 
 from finsam.knowledge import KnowledgeBase, Topic
+from finsam.message_kind import asks, english_names, is_english, is_follow_up, is_small_talk
 from finsam.passages import Hit, PassageIndex, analyse, fold, get_index, spacy_pipeline
 from finsam.vocabulary import NAMING, NOT_COVERED, Vocabulary, get_vocabulary, words_of
 
@@ -47,52 +49,6 @@ MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turn
 
 SMALL_TALK_INTENTS = {"affirm", "deny", "skip_question"}
 SKETCH_ANSWER_INTENT = "inform_sketch"
-SMALL_TALK = re.compile(
-    r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
-    r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
-    r"ok tack|okej tack|(ok|okej|ja|nej) (da|bra))"
-)
-# A follow-up leans on the last answer ("vad menas med det?", "varför då?", "ge ett exempel"): the core forms
-# below, after a lead-in ("men", "ok, och") and before a filler ("då", "egentligen"), which the intent may
-# have read as a topic of their own.
-FOLLOW_UP = re.compile(
-    r"(?:(?:men|och|ok|okej|ja|nej|jaha|aha|hmm|sa|alltsa|jo|fast) )*"
-    r"(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)( for (oss|mig|er))?|"
-    r"nar (ar|galler|blir|sker) (det|de|detta)|nar da|"
-    r"galler (det|de|detta) (\w+ ){0,2}(oss|mig|er|alla|aven|ocksa|for)( .*)?|"
-    r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det)|"
-    r"varfor( (det|inte|sa))?|hur (menar du|menas det)|vad menar du|"
-    r"(kan du )?ge (ett|nagot|nagra) exempel( pa (det|detta))?|"
-    r"(har du|finns det) (ett |nagot |nagra )?exempel( pa (det|detta))?)"
-    r"(?: (?:egentligen|da|alltsa|riktigt|exakt|konkret|nu|i praktiken))*"
-)
-# A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
-QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
-                            r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
-# A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
-# "hinner vi fortfarande skicka in" (a verb before its subject).
-# The verb first only where a clause starts ("…, hinner vi"): "ja det kan vi" is an answer.
-ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?veta|"
-                    r"fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
-                    r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar|ar|har|finns|"
-                    r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b")
-ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
-application money funding fund funds deadline send contact criteria priorities have of to after happens decides
-group groups age expected results participants main goal target prioritise prioritize form research phone number
-projects project there it i'm hello hi please thanks thank about much many should need would could get an want
-help english speak private persons people company companies organization organizations association business
-individual individuals unemployed sick leave job jobs work working study studies students office email address
-website call why long take takes time year years month months more some any this that these those with will been
-being its they them their he she his her him us am if or and yes here also only than then such very too got
-give municipality municipalities county council public employment service social insurance agency""".split())
-# A word, and whether it starts the text or a sentence ("Thanks! Tell me …": "Tell" is no name).
-ENGLISH_WORD = re.compile(r"(?P<start>^|[.!?:])?\s*(?P<word>[A-Za-zÅÄÖåäöéü]+)")
-# Capitalised in English without being names: languages, months, days.
-ENGLISH_NAMES_KNOWN = ENGLISH | set("""english swedish sweden swede january february march april may june july
-august september october november december monday tuesday wednesday thursday friday saturday sunday
-region ngo ngos""".split())
-# Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
-# Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
 # A question after an amount or a length of time is answered only by a passage that holds a number:
 # "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
 AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
@@ -128,35 +84,6 @@ class Decision:
 class Reply:
     texts: List[str]
     buttons: List[dict] = field(default_factory=list)
-
-
-def is_small_talk(text: str) -> bool:
-    folded = " ".join(words_of(fold(text)))
-    if not folded:
-        return bool(text.strip())  # only emoji or punctuation: "👍", "!"
-    return bool(SMALL_TALK.fullmatch(folded))
-
-
-def is_follow_up(text: str) -> bool:
-    return bool(FOLLOW_UP.fullmatch(" ".join(words_of(fold(text)))))
-
-
-def english_names(text: str, vocabulary: Vocabulary) -> List[str]:
-    """Capitalised words inside an English question that the bot has never seen ("in Kalmar", "to
-    Allmänna arvsfonden"): the names the Swedish noun check would have caught."""
-    names = []
-    for match in ENGLISH_WORD.finditer(text):
-        word, sentence_start = match.group("word"), match.group("start") is not None
-        if not sentence_start and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
-                and fold(word) not in vocabulary.known:
-            names.append(fold(word))
-    return names
-
-
-def is_english(text: str) -> bool:
-    words = words_of(text)
-    english = [w for w in words if w in ENGLISH]
-    return len(english) >= 2 and len(english) >= 0.5 * len(words)
 
 
 def _ranking(ranking: Sequence[dict]) -> List[Tuple[str, float]]:
@@ -220,7 +147,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 
     # A yes or no that asks nothing and names nothing ("nej det var allt") is an acknowledgement too;
     # "ja, hur söker man?" is a question however sure the intent is of the "ja".
-    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and not _asks(text)
+    if is_small_talk(text) or (said(SMALL_TALK_INTENTS) and not asks(text)
                                and (len(words_of(text)) <= 3 or not _names_something(text))):
         return Decision("small_talk", reason="kvittens")
     last = knowledge.topic_by_id(last_topic)
@@ -230,7 +157,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 
     # Outside the form a description of an idea has nowhere to go and asks nothing: offer the sketch
     # rather than "det framgår inte av underlaget".
-    if said({SKETCH_ANSWER_INTENT}) and not in_sketch and not english and not _asks(text):
+    if said({SKETCH_ANSWER_INTENT}) and not in_sketch and not english and not asks(text):
         return Decision("sketch_offer", message="sketch_offer_unfinished" if sketch_started else "sketch_offer",
                         reason="en beskrivning av en idé, ingen fråga")
     index = index or get_index(knowledge)
@@ -323,11 +250,6 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
 def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
     return Decision("honest", message="not_in_documents",
                     reason=f"{', '.join(words)} står inte i underlaget ({reason})")
-
-
-def _asks(text: str) -> bool:
-    folded = " ".join(words_of(fold(text)))
-    return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(fold(text))) or is_follow_up(text)
 
 
 @lru_cache(maxsize=256)  # the same few passages come back; the pipeline need not read them again

@@ -1,7 +1,8 @@
 """The answer decision: never answer a different question than the one asked."""
 import pytest
 
-from finsam.answering import MAX_TOPIC_TURNS, decide, is_english, is_follow_up, is_small_talk, render, topic_turns
+from finsam.answering import MAX_TOPIC_TURNS, decide, render, topic_turns
+from finsam.message_kind import is_english, is_follow_up, is_small_talk
 
 
 def ranking(*pairs):

@@ -1,0 +1,94 @@
+"""What kind of message a text is, before any topic: an acknowledgement ("ok", "👍"), a follow-up that leans
+on the last answer ("vad menas med det?"), English, a question at all. Pure module (no rasa_sdk), used by
+finsam.answering.
+"""
+from __future__ import annotations
+
+import re
+from typing import List
+
+from finsam.passages import fold
+from finsam.vocabulary import Vocabulary, words_of
+
+SMALL_TALK = re.compile(
+    r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
+    r"ingen aning|aa+|mm+|mhm|bra|toppen|fint|kul|najs|nice|perfekt|kanon|absolut|precis|jaha|aha|"
+    r"ok tack|okej tack|(ok|okej|ja|nej) (da|bra))"
+)
+# A follow-up leans on the last answer ("vad menas med det?", "varför då?", "ge ett exempel"): the core forms
+# below, after a lead-in ("men", "ok, och") and before a filler ("då", "egentligen"), which the intent may
+# have read as a topic of their own.
+FOLLOW_UP = re.compile(
+    r"(?:(?:men|och|ok|okej|ja|nej|jaha|aha|hmm|sa|alltsa|jo|fast) )*"
+    r"(vad (menas|menar du|betyder|innebar) (med )?(det|de|detta|det dar)( for (oss|mig|er))?|"
+    r"nar (ar|galler|blir|sker) (det|de|detta)|nar da|"
+    r"galler (det|de|detta) (\w+ ){0,2}(oss|mig|er|alla|aven|ocksa|for)( .*)?|"
+    r"kan du (forklara|utveckla) (det|detta|mer|narmare)( .*)?|forklara (mer|det)|"
+    r"varfor( (det|inte|sa))?|hur (menar du|menas det)|vad menar du|"
+    r"(kan du )?ge (ett|nagot|nagra) exempel( pa (det|detta))?|"
+    r"(har du|finns det) (ett |nagot |nagra )?exempel( pa (det|detta))?)"
+    r"(?: (?:egentligen|da|alltsa|riktigt|exakt|konkret|nu|i praktiken))*"
+)
+# A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
+QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
+                            r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
+# A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
+# "…, hinner vi fortfarande skicka in" (a verb before its subject, only where a clause starts: "ja det kan vi"
+# is an answer).
+ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?veta|"
+                    r"fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
+                    r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar|ar|har|finns|"
+                    r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b")
+# English words that mark a message as English.
+# Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
+# Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
+ENGLISH = set("""what whats who how when where which the do does is are can you your my we our apply applying
+application money funding fund funds deadline send contact criteria priorities have of to after happens decides
+group groups age expected results participants main goal target prioritise prioritize form research phone number
+projects project there it i'm hello hi please thanks thank about much many should need would could get an want
+help english speak private persons people company companies organization organizations association business
+individual individuals unemployed sick leave job jobs work working study studies students office email address
+website call why long take takes time year years month months more some any this that these those with will been
+being its they them their he she his her him us am if or and yes here also only than then such very too got
+give municipality municipalities county council public employment service social insurance agency""".split())
+# A word, and whether it starts the text or a sentence ("Thanks! Tell me …": "Tell" is no name).
+ENGLISH_WORD = re.compile(r"(?P<start>^|[.!?:])?\s*(?P<word>[A-Za-zÅÄÖåäöéü]+)")
+# Capitalised in English without being names: languages, months, days.
+ENGLISH_NAMES_KNOWN = ENGLISH | set("""english swedish sweden swede january february march april may june july
+august september october november december monday tuesday wednesday thursday friday saturday sunday
+region ngo ngos""".split())
+
+
+def is_small_talk(text: str) -> bool:
+    folded = " ".join(words_of(fold(text)))
+    if not folded:
+        return bool(text.strip())  # only emoji or punctuation: "👍", "!"
+    return bool(SMALL_TALK.fullmatch(folded))
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(FOLLOW_UP.fullmatch(" ".join(words_of(fold(text)))))
+
+
+def english_names(text: str, vocabulary: Vocabulary) -> List[str]:
+    """Capitalised words inside an English question that the bot has never seen ("in Kalmar", "to
+    Allmänna arvsfonden"): the names the Swedish noun check would have caught."""
+    names = []
+    for match in ENGLISH_WORD.finditer(text):
+        word, sentence_start = match.group("word"), match.group("start") is not None
+        if not sentence_start and word[0].isupper() and len(word) >= 3 and word.lower() not in ENGLISH_NAMES_KNOWN \
+                and fold(word) not in vocabulary.known:
+            names.append(fold(word))
+    return names
+
+
+def is_english(text: str) -> bool:
+    words = words_of(text)
+    english = [w for w in words if w in ENGLISH]
+    return len(english) >= 2 and len(english) >= 0.5 * len(words)
+
+
+def asks(text: str) -> bool:
+    """A question, with or without a question mark."""
+    folded = " ".join(words_of(fold(text)))
+    return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(fold(text))) or is_follow_up(text)
