@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from finsam.answering import decide, render, topic_turns
 from finsam.knowledge import get_knowledge
-from finsam.sketch import sketch_started
+from finsam.sketch import unfinished_sketch
 
 
 def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -20,8 +20,7 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     turns = float(tracker.get_slot("last_topic_turns") or 0.0)
     decision = decide(message.get("text") or "", ranking, knowledge, last_topic=last_topic,
                       example_ranking=message.get("example_ranking") or (),
-                      sketch_started=sketch_started(tracker.current_slot_values())
-                      and not tracker.get_slot("draft_reference"),
+                      sketch_started=unfinished_sketch(tracker.current_slot_values()),
                       in_sketch=tracker.active_loop_name is not None)
     reply = render(decision, knowledge)
     for n, text in enumerate(reply.texts):

@@ -24,6 +24,7 @@ from finsam.sketch import (
     is_repeat,
     resume_point,
     sketch_started,
+    unfinished_sketch,
 )
 from kansli.records import record_after_submit
 
@@ -43,7 +44,7 @@ def _sketch_started(tracker: Tracker) -> bool:
 
 
 def _unfinished_sketch(tracker: Tracker) -> bool:
-    return _sketch_started(tracker) and not tracker.get_slot("draft_reference")
+    return unfinished_sketch(tracker.current_slot_values())
 
 
 # Actions that run between the user's message and the form without being the message's

@@ -28,7 +28,7 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
-from finsam.sketch import sketch_started
+from finsam.sketch import unfinished_sketch
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def days_from_env(env: Optional[Mapping[str, str]] = None) -> int:
 
 def resumable(slots: Mapping[str, object]) -> bool:
     """An unfinished sketch: something answered, nothing submitted yet."""
-    return sketch_started(slots) and not slots.get("draft_reference")  # type: ignore[arg-type]
+    return unfinished_sketch(slots)  # type: ignore[arg-type]
 
 
 class CodeStore:

@@ -171,6 +171,11 @@ def sketch_started(slots: Mapping[str, Optional[str]]) -> bool:
     return any(slots.get(slot) is not None for slot in SKETCH_SLOTS)
 
 
+def unfinished_sketch(slots: Mapping[str, Optional[str]]) -> bool:
+    """Something answered, nothing submitted yet."""
+    return sketch_started(slots) and not slots.get("draft_reference")
+
+
 def interpret_turn(
     slot: str,
     text: str,
