@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from finsam.redaction import contains_redaction, redact_personnummer
+from finsam.steering import content_nouns
 
 QUESTION_SLOTS = ["title", "background", "solution", "target_group", "coordination",
                   "measurement", "governance", "anchoring"]
@@ -91,6 +92,11 @@ RESUME_INTENTS = {"start_sketch", "sketch_resume"}
 # Intents that interrupt the form; the dialogue rules answer them and resume the form.
 DIGRESSION_INTENTS_EXTRA = {"ask_privacy", "ask_capabilities", "bot_challenge"}
 INTERRUPT_INTENTS = {"stop", "sketch_restart", "erase_my_data"}  # erase_my_data: actions/privacy.py
+# Steering that drops the typed text without asking (the question is asked again, or the one before):
+# read as an answer when it names something (finsam.steering). Stop, restart and erase ask first;
+# "I have an idea" (start_sketch) is said in words of the field ("förslag", "återkoppling") too often.
+DROPPING_INTENTS = {"edit_answer", "sketch_back", "goodbye", "sketch_resume"} | set(SMALL_TALK)
+MOVING_INTENTS = {"edit_answer", "sketch_back"}  # they may name the question to move to
 
 
 @dataclass
@@ -226,12 +232,19 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
     sure = confidence >= CONTROL_CONFIDENCE
     if sure and intent in INTERRUPT_INTENTS:
         return Turn("interrupt")
-    if intent == "edit_answer":
-        named = field_from_message(text, entities)
-        if sure and named:
-            return Turn("interrupt")
-        if sure or (not named and examples_agree and confidence >= AGREED_CONTROL_CONFIDENCE):
-            return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+    named = field_from_message(text, entities) if intent == "edit_answer" else None
+    if sure and named:
+        return Turn("interrupt")
+    steers = sure or (intent == "edit_answer" and not named and examples_agree
+                      and confidence >= AGREED_CONTROL_CONFIDENCE)
+    if steers and intent in DROPPING_INTENTS and content_nouns(text, fields_steer=intent in MOVING_INTENTS):
+        # "Gå tillbaka till studier", "Hej framtid": steering words, but about something; an answer.
+        turn = validate_answer(slot, text, entities, limits)
+        if turn.kind == "answer":
+            turn.responses.append(("utter_taken_as_answer", {}))
+        return turn
+    if steers and intent == "edit_answer":
+        return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
     if sure and intent == "sketch_back":
         return _go_back(slot, answers)
     if sure and intent in RESUME_INTENTS:

@@ -65,6 +65,13 @@ def _word(text: str, lemma: str) -> Word:
     return Word(frozenset(k for k in keys if k), form, is_break, frozenset({text.lower(), lemma.lower()}))
 
 
+def tagged(texts: Sequence[str]) -> list:
+    """The texts as spaCy Docs (tags and lemmas), through the pipeline in one batch."""
+    nlp = pipeline()
+    with _nlp_lock:  # spaCy pipelines are not guaranteed to be thread-safe
+        return list(nlp.pipe(list(texts)))
+
+
 def analyse(texts: Sequence[str]) -> List[List[Word]]:
     """Each text as a list of words, through the spaCy pipeline (one batch)."""
     nlp = pipeline()

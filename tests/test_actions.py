@@ -273,6 +273,12 @@ def test_pass_till_arbete_is_a_title(dispatcher, tracker_factory, domain):
     assert dispatcher.messages == []
 
 
+def test_a_title_with_a_steering_word_is_stored_and_the_user_told(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "Gå tillbaka till studier", "sketch_back", 0.93, slot="title")
+    assert validate(tracker, dispatcher, domain) == [SlotSet("title", "Gå tillbaka till studier")]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_taken_as_answer"]
+
+
 def test_going_back_clears_the_previous_answer_and_shows_it(dispatcher, tracker_factory, domain):
     tracker = form_tracker(tracker_factory, "gå tillbaka till förra frågan", "sketch_back", slot="solution",
                            slots={"title": "Navet", "background": "Unga bollas runt mellan myndigheterna."})

@@ -301,3 +301,45 @@ def test_a_fairly_sure_steering_intent_that_ends_or_unwinds_the_sketch_needs_die
     result = turn(slot, text, intent=intent, confidence=0.6, example_intent=intent, example_confidence=1.0,
                   answers={"background": "Unga vuxna hamnar mellan stolarna."})
     assert (result.kind, result.slots) == ("answer", {slot: text})
+
+
+@pytest.mark.parametrize("slot,text,intent", [
+    ("title", "Gå tillbaka till studier", "sketch_back"),
+    ("title", "Tillbaka till arbetslivet", "sketch_back"),
+    ("title", "Hej framtid", "greet"),
+    ("title", "Tack vare samverkan", "thank"),  # a field's name steers only a move between the questions
+    ("title", "Steget vidare", "sketch_resume"),
+    ("solution", "Vi vill ändra hur handläggarna samarbetar", "edit_answer"),
+    ("background", "Tack för samarbetet säger deltagarna men de får inga jobb", "thank"),
+])
+def test_a_confident_steering_intent_on_a_message_that_names_something_is_an_answer(slot, text, intent):
+    # The steering words come first, but a noun that steering never uses says what the answer is about.
+    result = turn(slot, text, intent=intent, confidence=0.9, answers={"title": "Navet", "background": "Unga."})
+    assert (result.kind, result.slots) == ("answer", {slot: text})
+    assert result.responses == [("utter_taken_as_answer", {})]
+
+
+@pytest.mark.parametrize("slot,text,intent,kind", [
+    ("solution", "kan vi gå tillbaka till förra frågorna", "sketch_back", "back"),
+    ("solution", "gå tilbaka ett steg", "sketch_back", "back"),
+    ("solution", "jag vill justera ett tidigare svar", "edit_answer", "stay"),
+    ("solution", "tack för hjälpen, det var allt för idag", "thank", "stay"),
+    ("title", "god eftermiddag", "greet", "stay"),
+    ("title", "tjenare", "greet", "stay"),
+    ("solution", "tillbaka till frågan om bakgrunden", "sketch_back", "back"),
+])
+def test_a_steering_message_in_other_words_still_steers(slot, text, intent, kind):
+    result = turn(slot, text, intent=intent, confidence=0.9, answers={"title": "Navet", "background": "Unga."})
+    assert result.kind == kind
+    assert result.slots[slot] is None
+
+
+def test_a_steering_message_that_names_something_but_is_too_short_is_asked_again_without_the_note():
+    result = turn("background", "Hej framtid", intent="greet", confidence=0.9)
+    assert (result.kind, result.slots) == ("retry", {"background": None})
+    assert ("utter_taken_as_answer", {}) not in result.responses
+
+
+def test_stop_and_erase_still_go_to_their_confirmation_whatever_they_name():
+    for text, intent in [("Stoppa utanförskapet", "stop"), ("Radera utanförskapet", "erase_my_data")]:
+        assert turn("title", text, intent=intent, confidence=0.9).kind == "interrupt"
