@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from finsam.answering import decide, render, topic_turns
 from finsam.knowledge import get_knowledge
-from finsam.sketch import unfinished_sketch
+from finsam.sketch import OFFERED_SLOT, offered_idea, unfinished_sketch
 
 
 def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -26,10 +26,16 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     for n, text in enumerate(reply.texts):
         last = n == len(reply.texts) - 1
         dispatcher.utter_message(text=text, buttons=reply.buttons if last and reply.buttons else None)
+    events: List[EventType] = []
+    if decision.kind == "sketch_offer" and decision.message == "sketch_offer":
+        # Kept for the sketch's question about the solution, so the idea need not be typed again.
+        kept = offered_idea(message.get("text") or "", knowledge.idea_sketch.get("limits", {}))
+        if kept:
+            events.append(SlotSet(OFFERED_SLOT, kept))
     topic, turns = topic_turns(decision, last_topic, turns)
     if topic == last_topic and turns == float(tracker.get_slot("last_topic_turns") or 0.0):
-        return []
-    return [SlotSet("last_topic", topic), SlotSet("last_topic_turns", turns)]
+        return events
+    return events + [SlotSet("last_topic", topic), SlotSet("last_topic_turns", turns)]
 
 
 class ActionAnswerQuestion(Action):

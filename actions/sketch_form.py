@@ -16,6 +16,7 @@ from finsam.knowledge import get_knowledge
 from finsam.outbox import Outbox
 from finsam.prereview import review
 from finsam.sketch import (
+    OFFERED_SLOT,
     SKETCH_SLOTS,
     answers_from_slots,
     field_from_message,
@@ -113,6 +114,20 @@ class ActionStartSketch(Action):
             # The previous sketch was submitted: this is a new one.
             return _reset_sketch_events() + [SlotSet("draft_reference", None)]
         return [SlotSet("confirming_cancel", False), SlotSet("requested_slot", None)]
+
+
+class ActionAskSolution(Action):
+    """Asks about the solution, offering the idea the user described before the sketch began."""
+
+    def name(self) -> Text:
+        return "action_ask_solution"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_solution")
+        offered = tracker.get_slot(OFFERED_SLOT)
+        if offered:
+            dispatcher.utter_message(response="utter_offer_earlier_idea", offered_idea=offered)
+        return []
 
 
 class ValidateIdeaSketchForm(FormValidationAction):

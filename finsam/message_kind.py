@@ -9,6 +9,17 @@ from typing import List
 
 from finsam.passages import fold
 from finsam.vocabulary import Vocabulary, words_of
+from finsam.wordmatch import tagged
+
+# A statement has a verb, and does not start with one that asks or requests ("får man söka", "berätta om
+# kriterierna"); the small tagger misses verbs ("söker" as a noun), so a long phrase counts as one too.
+# "Info om sista ansökningsdag" has none: a request.
+REQUEST_START = set("""kan far ska maste finns galler ar har behover blir gar hinner borde bor kommer skulle
+beratta forklara beskriv visa ge hjalp ta skicka kolla""".split())
+STATEMENT_LENGTH = 6
+VERBS = {"VERB", "AUX"}
+# "det är väl kommunen som söker", "…, eller hur": a statement put as a question.
+SEEKS_CONFIRMATION = re.compile(r"\bväl\b|\beller hur\b|\beller\s*$|\bstämmer det\b|\bva\s*$")
 
 SMALL_TALK = re.compile(
     r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
@@ -31,11 +42,13 @@ FOLLOW_UP = re.compile(
 )
 # A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
 QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
-                            r"(vem|vad|hur|nar|vilk\w*|varfor|kan|far|ska|maste|finns|galler)\b")
+                            r"(vem|vad|hur|nar|var|vart|varifran|vilk\w*|varfor|kan|far|ska|maste|finns|galler|beratta|forklara|"
+                            r"beskriv|info|information)\b")
 # A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
 # "…, hinner vi fortfarande skicka in" (a verb before its subject, only where a clause starts: "ja det kan vi"
 # is an answer).
-ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?veta|"
+ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?(ha )?veta|"
+                    r"(behover|vill ha|skulle vilja ha) (mer )?(info|information|hjalp|besked|svar)\b|"
                     r"fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
                     r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar|ar|har|finns|"
                     r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b")
@@ -92,3 +105,17 @@ def asks(text: str) -> bool:
     """A question, with or without a question mark."""
     folded = " ".join(words_of(fold(text)))
     return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(fold(text))) or is_follow_up(text)
+
+
+def is_statement(text: str, noun_phrase: bool = False) -> bool:
+    """A clause that states something and asks nothing: in the sketch form, an answer.
+
+    noun_phrase: a phrase without a verb counts too ("Sjukskrivna 30-55 år", a title).
+    """
+    if asks(text) or SEEKS_CONFIRMATION.search(text.lower()):
+        return False
+    [doc] = tagged([text])
+    tokens = [token for token in doc if not token.is_punct and not token.is_space]
+    if not tokens or fold(tokens[0].text) in REQUEST_START:
+        return False
+    return noun_phrase or len(tokens) >= STATEMENT_LENGTH or any(token.pos_ in VERBS for token in tokens)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from finsam.message_kind import is_statement
 from finsam.redaction import contains_redaction, redact_personnummer
 from finsam.steering import content_nouns
 
@@ -17,6 +18,9 @@ QUESTION_SLOTS = ["title", "background", "solution", "target_group", "coordinati
                   "measurement", "governance", "anchoring"]
 DETAIL_SLOTS = ["parties", "contact_name", "organisation", "role", "email"]
 SKETCH_SLOTS = QUESTION_SLOTS + DETAIL_SLOTS
+# Answers to these are often a phrase without a verb ("Sjukskrivna 30-55 år", a title): one that asks
+# nothing is the answer, whatever question the model reads into it.
+NOUN_PHRASE_SLOTS = {"title", "target_group", "parties", "organisation", "role"}
 # Short answers are normal for these; they are not held to the minimum word count.
 SHORT_ANSWER_SLOTS = {"title", "contact_name", "organisation", "role", "email"}
 MAX_SHORT_ANSWER_CHARS = 200
@@ -81,6 +85,8 @@ CONTROL_CONFIDENCE = 0.7
 # (stop) or "Ta ett steg tillbaka" (back) end or unwind the sketch.
 AGREED_CONTROL_CONFIDENCE = 0.5
 EXAMPLES_AGREE = 0.9
+# Where DIET is unsure, the example ranking alone decides a steering message from this on (see _read_turn).
+EXAMPLES_SURE = 0.95
 FAQ_CONFIDENCE = 0.85
 # A FAQ intent that is only the likeliest (above the NLU fallback threshold) still counts
 # as a question when the model gives next to nothing to "this is an answer" (inform_sketch).
@@ -92,11 +98,15 @@ RESUME_INTENTS = {"start_sketch", "sketch_resume"}
 # Intents that interrupt the form; the dialogue rules answer them and resume the form.
 DIGRESSION_INTENTS_EXTRA = {"ask_privacy", "ask_capabilities", "bot_challenge"}
 INTERRUPT_INTENTS = {"stop", "sketch_restart", "erase_my_data"}  # erase_my_data: actions/privacy.py
+# An idea described before the sketch began (the sketch offer, finsam.answering) is kept in this slot and
+# offered as the answer on the question about the solution.
+OFFERED_SLOT = "offered_idea"
+OFFERED_FOR = "solution"
 # Steering that drops the typed text without asking (the question is asked again, or the one before):
 # read as an answer when it names something (finsam.steering). Stop, restart and erase ask first;
 # "I have an idea" (start_sketch) is said in words of the field ("förslag", "återkoppling") too often.
 DROPPING_INTENTS = {"edit_answer", "sketch_back", "goodbye", "sketch_resume"} | set(SMALL_TALK)
-MOVING_INTENTS = {"edit_answer", "sketch_back"}  # they may name the question to move to
+MOVING_INTENTS = {"edit_answer", "sketch_back", "sketch_resume"}  # they may name the question to move to
 
 
 @dataclass
@@ -212,24 +222,37 @@ def interpret_turn(
         # rules): the sketch goes on, and this message is read as usual.
         prefix = Turn("answer", {"confirming_cancel": False}, [("utter_cancel_not_confirmed", {})])
     turn = _read_turn(slot, text, intent, confidence, entities, digression_intents, limits or {}, answers or {},
-                      answer_confidence, example_intent == intent and example_confidence >= EXAMPLES_AGREE)
+                      answer_confidence, example_intent, example_confidence)
     if just_welcomed and intent in RESUME_INTENTS and turn.kind == "stay":
         # "Välkommen tillbaka – vi var på fråga 5" was just said; no second "vi fortsätter".
         turn = Turn("stay", turn.slots, [])
     if turn.kind == "interrupt":
         return turn
+    if slot == OFFERED_FOR and turn.kind in ("answer", "skip") and (answers or {}).get(OFFERED_SLOT):
+        turn.slots[OFFERED_SLOT] = None  # offered once, at its question
     return Turn(turn.kind, {**prefix.slots, **turn.slots}, prefix.responses + turn.responses)
 
 
 def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, entities: Iterable[Mapping],
                digression_intents: Iterable[str], limits: Mapping[str, int],
                answers: Mapping[str, Optional[str]], answer_confidence: Optional[float] = None,
-               examples_agree: bool = False) -> Turn:
+               example_intent: Optional[str] = None, example_confidence: float = 0.0) -> Turn:
+    examples_agree = example_intent == intent and example_confidence >= EXAMPLES_AGREE
     if is_skip(text):
         if slot == "email":
             return Turn("retry", {slot: None}, [("utter_email_required", {})])
         return Turn("skip", {slot: OPEN}, [("utter_question_skipped", {})])
     sure = confidence >= CONTROL_CONFIDENCE
+    by_examples = (not sure and slot != "title" and example_intent in DROPPING_INTENTS
+                   and example_confidence >= EXAMPLES_SURE
+                   and not content_nouns(text, fields_steer=example_intent in MOVING_INTENTS))
+    if by_examples:
+        # DIET is unsure of "ok vi kör vidare" or "jag vill göra om svaret om styrningen", the examples are
+        # sure and it names nothing else. Not at the title, where "Gå vidare" is a name. The rules act on
+        # DIET's intent, so a change request is answered here ("which answer?") and not handed over.
+        if example_intent == "edit_answer":
+            return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+        intent, sure = example_intent, True
     if sure and intent in INTERRUPT_INTENTS:
         return Turn("interrupt")
     named = field_from_message(text, entities) if intent == "edit_answer" else None
@@ -251,13 +274,19 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
         return Turn("stay", {slot: None}, [("utter_continue_sketch", {})])
     if sure and intent == "goodbye":
         return Turn("stay", {slot: None}, [("utter_sketch_saved", {})])
+    if sure and intent == "affirm" and slot == OFFERED_FOR and answers.get(OFFERED_SLOT):
+        # "Ja, använd det": the idea described before the sketch began (action_ask_solution offers it).
+        return Turn("answer", {slot: answers[OFFERED_SLOT]})
     if sure and intent in SMALL_TALK:
         return Turn("stay", {slot: None}, [(SMALL_TALK[intent], {})])
     interrupting = set(digression_intents) | DIGRESSION_INTENTS_EXTRA
     if intent in interrupting and (confidence >= FAQ_CONFIDENCE or (
             confidence >= FAQ_LIKELY_CONFIDENCE and answer_confidence is not None
             and answer_confidence < NOT_AN_ANSWER)):
-        return Turn("interrupt")
+        # "Kommunen är huvudman" reads as the question who may apply, "Deltagarna ska få jobb efter projektet"
+        # as the one on participants' goals: a statement that asks nothing is the answer it looks like.
+        if intent in DIGRESSION_INTENTS_EXTRA or not is_statement(text, noun_phrase=slot in NOUN_PHRASE_SLOTS):
+            return Turn("interrupt")
     return validate_answer(slot, text, entities, limits)
 
 
@@ -309,6 +338,13 @@ def validate_answer(slot: str, text: str, entities: Iterable[Mapping], limits: M
         return Turn("retry", {slot: None},
                     responses + [("utter_answer_too_long", {"length": len(text), "max_chars": max_chars})])
     return Turn("answer", {slot: text}, responses)
+
+
+def offered_idea(text: str, limits: Mapping[str, int]) -> Optional[str]:
+    """An idea described outside the sketch as it would be kept as the answer on the solution, or None
+    when it would not do as one (too short or too long)."""
+    turn = validate_answer(OFFERED_FOR, text, (), limits)
+    return turn.slots[OFFERED_FOR] if turn.kind == "answer" else None
 
 
 def answers_from_slots(slots: Mapping[str, Optional[str]]) -> Dict[str, Optional[str]]:

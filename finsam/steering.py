@@ -138,7 +138,7 @@ def content_nouns(text: str, fields_steer: bool = False, steering: Optional[Froz
         form, lemma = fold(token.text), fold(token.lemma_)
         if token.pos_ not in NAMING or len(form) < CONTENT_LENGTH or form in steering or lemma in steering:
             continue
-        in_lexicon = token.text in lexicon or token.lower_ in lexicon
+        in_lexicon = token.text in lexicon or token.lower_ in lexicon or token.lemma_ in lexicon
         if not (in_lexicon or form in vocabulary.content or lemma in vocabulary.content):
             continue
         if not in_lexicon and len(form) >= TYPO_LENGTH and any(

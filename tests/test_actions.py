@@ -409,10 +409,38 @@ def test_edit_answer_without_any_field_asks_which_and_forgets_the_stray_value(di
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
 
 
-@pytest.mark.parametrize("slots,payload", [({}, "/start_sketch"), ({"title": "Unga vuxna i arbete"}, "/sketch_resume")])
-def test_a_sketch_statement_outside_the_form_is_offered_the_sketch(slots, payload, dispatcher, tracker_factory, domain):
-    tracker = tracker_factory("Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen för unga vuxna",
-                              intent="inform_sketch", confidence=0.95, slots=slots)
-    assert run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain) == []
+IDEA = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen för unga vuxna"
+
+
+@pytest.mark.parametrize("slots,payload,kept", [({}, "/start_sketch", [SlotSet("offered_idea", IDEA)]),
+                                                ({"title": "Unga vuxna i arbete"}, "/sketch_resume", [])])
+def test_a_sketch_statement_outside_the_form_is_offered_the_sketch(slots, payload, kept, dispatcher, tracker_factory,
+                                                                  domain):
+    tracker = tracker_factory(IDEA, intent="inform_sketch", confidence=0.95, slots=slots)
+    # A new sketch keeps the idea for its question about the solution; an unfinished one has its own answers.
+    assert run(answers.ActionAnswerQuestion(), dispatcher, tracker, domain) == kept
     [message] = dispatcher.messages
     assert [b["payload"] for b in message["buttons"]] == [payload]
+
+
+def test_the_question_about_the_solution_offers_the_idea_described_before(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "", slot="solution", slots={"offered_idea": IDEA})
+    assert run(sketch_form.ActionAskSolution(), dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_solution", "utter_offer_earlier_idea"]
+    assert dispatcher.messages[1]["offered_idea"] == IDEA
+
+
+def test_without_an_earlier_idea_the_question_about_the_solution_is_only_asked(dispatcher, tracker_factory, domain):
+    run(sketch_form.ActionAskSolution(), dispatcher, form_tracker(tracker_factory, "", slot="solution"), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_solution"]
+
+
+def test_yes_to_the_earlier_idea_makes_it_the_answer_and_it_is_not_offered_again(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "/affirm", "affirm", 1.0, slot="solution", slots={"offered_idea": IDEA})
+    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", IDEA), SlotSet("offered_idea", None)]
+
+
+def test_a_new_answer_on_the_solution_replaces_the_earlier_idea(dispatcher, tracker_factory, domain):
+    answer = "Vi bygger ett gemensamt team med en coach från AF och en arbetsterapeut från regionen."
+    tracker = form_tracker(tracker_factory, answer, slot="solution", slots={"offered_idea": IDEA})
+    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", answer), SlotSet("offered_idea", None)]

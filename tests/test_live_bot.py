@@ -86,6 +86,15 @@ def test_a_description_of_an_idea_outside_the_sketch_is_offered_the_sketch(bot):
     # Nothing was stored as an answer, and the button starts the sketch.
     assert slot_value(bot.env["TRACKER_DB"], sender, "solution") is None
     assert QUESTION_MARKERS["title"] in texts(bot.say(sender, "/start_sketch"))
+    # The question about the solution offers the idea described before; "Ja, använd det" takes it.
+    bot.say(sender, dict(FORM_ANSWERS)["title"])
+    messages = bot.say(sender, dict(FORM_ANSWERS)["background"])
+    assert QUESTION_MARKERS["solution"] in texts(messages)
+    assert "Vi tänker oss en coach från AF och en arbetsterapeut från regionen" in texts(messages)
+    assert [b["payload"] for b in buttons(messages)] == ["/affirm"]
+    assert QUESTION_MARKERS["target_group"] in texts(bot.say(sender, "/affirm"))
+    assert slot_value(bot.env["TRACKER_DB"], sender, "solution") == \
+        "Vi tänker oss en coach från AF och en arbetsterapeut från regionen"
 
 
 def user_intents(bot, sender):

@@ -92,6 +92,29 @@ def test_small_talk_back_which_field_question_and_goodbye_are_not_stored(bot):
     answer(bot, sender, ["solution"])
 
 
+def test_a_title_with_steering_words_is_kept_and_the_user_told_how_to_steer(bot):
+    sender = "iv-steering-title"
+    start(bot, sender)
+    reply = texts(bot.say(sender, "Gå tillbaka till studier"))
+    assert slot_value(db(bot), sender, "title") == "Gå tillbaka till studier"
+    assert QUESTION_MARKERS["background"] in reply
+    # Plain steering still steers.
+    bot.say(sender, "gå tillbaka")
+    assert responses_of_last_turn(db(bot), sender)[0] == "utter_going_back"
+    assert slot_value(db(bot), sender, "title") is None
+
+
+def test_a_statement_that_reads_like_a_rules_question_is_the_answer(bot):
+    sender = "iv-statement"
+    start(bot, sender)
+    answer(bot, sender, ["title", "background", "solution", "target_group", "coordination"])
+    reply = texts(bot.say(sender, "Deltagarna ska få jobb efter projektet"))
+    assert slot_value(db(bot), sender, "measurement") == "Deltagarna ska få jobb efter projektet"
+    assert QUESTION_MARKERS["governance"] in reply
+    bot.say(sender, "Kommunen är huvudman.")
+    assert slot_value(db(bot), sender, "governance") == "Kommunen är huvudman."
+
+
 def test_starting_over_asks_first_then_clears_the_answers(bot):
     sender = "iv-restart"
     start(bot, sender)

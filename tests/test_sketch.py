@@ -2,7 +2,7 @@
 import pytest
 
 from finsam.redaction import PLACEHOLDER
-from finsam.sketch import OPEN, field_from_message, interpret_turn, validate_answer
+from finsam.sketch import OPEN, field_from_message, interpret_turn, offered_idea, validate_answer
 
 FAQ = {"ask_who_can_apply", "ask_deadline", "ask_criteria"}
 LIMITS = {"min_words": 3, "max_answer_chars": 5000}
@@ -343,3 +343,78 @@ def test_a_steering_message_that_names_something_but_is_too_short_is_asked_again
 def test_stop_and_erase_still_go_to_their_confirmation_whatever_they_name():
     for text, intent in [("Stoppa utanförskapet", "stop"), ("Radera utanförskapet", "erase_my_data")]:
         assert turn("title", text, intent=intent, confidence=0.9).kind == "interrupt"
+
+
+def test_yes_on_the_solution_takes_the_idea_described_before_the_sketch():
+    idea = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen"
+    taken = turn("solution", "ja", intent="affirm", confidence=0.95, answers={"offered_idea": idea})
+    assert (taken.kind, taken.slots) == ("answer", {"solution": idea, "offered_idea": None})
+    # Elsewhere, or with nothing offered, "ja" is small talk as before.
+    assert turn("background", "ja", intent="affirm", confidence=0.95, answers={"offered_idea": idea}).kind == "stay"
+    assert turn("solution", "ja", intent="affirm", confidence=0.95, answers={}).kind == "stay"
+
+
+def test_an_idea_is_kept_for_the_sketch_only_as_an_answer_would_be():
+    assert offered_idea("Vi vill starta ett team med 070101-1234 som kontakt", LIMITS) == \
+        f"Vi vill starta ett team med {PLACEHOLDER} som kontakt"
+    assert offered_idea("ett team", LIMITS) is None
+
+
+@pytest.mark.parametrize("slot,text,intent,confidence,example_intent,kind,response", [
+    ("governance", "ok vi kör vidare", "sketch_resume", 0.67, "sketch_resume", "stay", "utter_continue_sketch"),
+    ("anchoring", "jag vill göra om svaret om styrningen", "nlu_fallback", 0.5, "edit_answer", "stay",
+     "utter_ask_which_field"),
+    ("solution", "vänta, jag vill tillbaka till bakgrunden", "nlu_fallback", 0.5, "sketch_back", "back",
+     "utter_going_back"),
+    ("anchoring", "kan vi gå tillbaka till frågan om målgruppen", "ask_target_groups", 0.68, "sketch_back", "back",
+     "utter_going_back"),
+    ("measurement", "jag avslutar här för idag", "nlu_fallback", 0.5, "goodbye", "stay", "utter_sketch_saved"),
+])
+def test_a_steering_message_diet_is_unsure_of_steers_when_the_examples_are_sure_and_it_names_nothing_else(
+        slot, text, intent, confidence, example_intent, kind, response):
+    result = turn(slot, text, intent=intent, confidence=confidence, example_intent=example_intent,
+                  example_confidence=0.99, answers={"title": "Navet", "background": "Unga.", "solution": "Team.",
+                                                    "target_group": "Unga.", "coordination": "Möten.",
+                                                    "measurement": "Enkäter.", "governance": "Styrgrupp."},
+                  digression_intents=FAQ | {"ask_target_groups"}, answer_confidence=0.0)
+    assert (result.kind, result.responses[0][0]) == (kind, response)
+    assert result.slots[slot] is None
+
+
+@pytest.mark.parametrize("slot,text", [("solution", "Vi går tillbaka till grunderna och bygger ett team med coacher"),
+                                       ("title", "Gå vidare")])
+def test_the_examples_alone_never_steer_an_answer_that_names_something_or_a_title(slot, text):
+    result = turn(slot, text, intent="nlu_fallback", confidence=0.5, example_intent="sketch_back",
+                  example_confidence=0.99, answers={"background": "Unga."})
+    assert (result.kind, result.slots) == ("answer", {slot: text})
+
+
+@pytest.mark.parametrize("slot,text,intent,confidence", [
+    ("governance", "Kommunen är huvudman.", "ask_who_can_apply", 0.96),
+    ("measurement", "Deltagarna ska få jobb efter projektet", "ask_individual_goals", 0.98),
+    ("governance", "Vi söker pengar för två år", "ask_who_can_apply", 0.78),
+    ("target_group", "Sjukskrivna 30-55 år med oklar arbetsförmåga", "ask_target_groups", 0.95),
+    ("title", "Gemensam bedömning", "ask_criteria", 0.97),
+    ("solution", "Sommarjobb där de unga själva söker arbetsplatser med stöd.", "ask_target_groups", 0.93),
+])
+def test_a_statement_the_model_reads_as_a_question_is_the_answer(slot, text, intent, confidence):
+    result = turn(slot, text, intent=intent, confidence=confidence, answer_confidence=0.0,
+                  digression_intents=FAQ | {intent})
+    assert (result.kind, result.slots) == ("answer", {slot: text})
+
+
+@pytest.mark.parametrize("text,intent,confidence", [
+    ("vem är huvudman", "ask_who_can_apply", 0.95),
+    ("berätta om kriterierna", "ask_criteria", 0.97),
+    ("info om sista ansökningsdag", "ask_deadline", 0.99),
+    ("jag vill ha veta mer om kriterierna", "ask_criteria", 0.74),
+    ("det är väl kommunen som söker", "ask_who_can_apply", 0.9),
+    ("Kommunen är huvudman, är det ok?", "ask_who_can_apply", 0.9),
+    ("vart skickar man skissen när den är klar", "ask_idea_sketch", 0.9),
+    ("regler för lokalhyra", "ask_not_covered", 0.9),
+    ("får man söka för flera år", "ask_who_can_apply", 0.9),
+])
+def test_a_question_or_request_without_a_question_mark_is_still_a_digression(text, intent, confidence):
+    result = turn("governance", text, intent=intent, confidence=confidence, answer_confidence=0.0,
+                  digression_intents=FAQ | {intent})
+    assert result.kind == "interrupt"
