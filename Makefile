@@ -17,13 +17,13 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup browser-deps train serve shell chat demo test lint bench spacy-pipeline teams-package lock purge check clean \
-	eval-questions eval-seeds eval-steering check-faq sync-faq kansli kansli-user
+	eval-questions eval-seeds eval-form eval-steering check-faq sync-faq kansli kansli-user
 
 help:
 	@echo "make demo    – installera, träna vid behov och starta boten (terminal + HTTP)"
 	@echo "make test    – installera, träna vid behov och kör hela testsviten"
 	@echo "make setup | train | serve | shell | chat | lint | bench | spacy-pipeline | teams-package | purge | lock"
-	@echo "make eval-questions – svaren på frågesetet; make eval-seeds – samma över fem omtränade modeller; make eval-steering – styrord i formuläret"
+	@echo "make eval-questions – svaren på frågesetet; make eval-seeds – samma över fem omtränade modeller; make eval-form – formulärets läsning; make eval-steering – styrord"
 	@echo "make check   – kontrollera kunskapsbasen, domänen och NLU-datan (fil och rad för varje fel)"
 	@echo "make kansli  – starta kansliets arbetsyta ensam (http://localhost:5080); make kansli-user skapar ett konto"
 
@@ -122,6 +122,11 @@ load: setup
 .PHONY: eval-prereview
 eval-prereview: setup
 	@$(PY) scripts/eval_prereview.py 2>&1 | grep -v -e tensorflow -e "^To enable" -e TensorRT -e cuda
+
+# How the form reads answers, rules questions and steering messages typed while it asks (trained model).
+.PHONY: eval-form
+eval-form: train
+	@$(PY) scripts/eval_form.py 2>&1 | grep -v -e tensorflow -e "^To enable" -e TensorRT -e cuda -e Warning -e "^  warn" -e "^  from"
 
 # How often a steering message in new words would be taken as an answer in the form (leave one out).
 .PHONY: eval-steering

@@ -11,15 +11,15 @@ from finsam.passages import fold
 from finsam.vocabulary import Vocabulary, words_of
 from finsam.wordmatch import tagged
 
-# A statement has a verb, and does not start with one that asks or requests ("får man söka", "berätta om
-# kriterierna"); the small tagger misses verbs ("söker" as a noun), so a long phrase counts as one too.
-# "Info om sista ansökningsdag" has none: a request.
-REQUEST_START = set("""kan far ska maste finns galler ar har behover blir gar hinner borde bor kommer skulle
-beratta forklara beskriv visa ge hjalp ta skicka kolla""".split())
+# A statement has a verb and is no question by its form (is_direct_question) nor a request ("berätta om
+# kriterierna", "info om sista dagen"); the small tagger misses verbs ("söker" as a noun), so a long phrase
+# counts as one too.
+REQUEST_START = set("beratta forklara beskriv visa ge hjalp skicka kolla info information".split())
 STATEMENT_LENGTH = 6
 VERBS = {"VERB", "AUX"}
-# "det är väl kommunen som söker", "…, eller hur": a statement put as a question.
-SEEKS_CONFIRMATION = re.compile(r"\bväl\b|\beller hur\b|\beller\s*$|\bstämmer det\b|\bva\s*$")
+# "det är väl kommunen som söker", "…, eller hur": a statement put as a question ("det faller väl ut" is none).
+SEEKS_CONFIRMATION = re.compile(r"\b(är|kan|får|ska|måste|blir|har|finns|gäller|behöver)\s+(\w+\s+)?väl\b|"
+                                r"\bväl\s*[.!]?\s*$|\beller hur\b|\beller\s*$|\bstämmer det\b|\bva\s*$")
 
 SMALL_TALK = re.compile(
     r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
@@ -112,10 +112,45 @@ def is_statement(text: str, noun_phrase: bool = False) -> bool:
 
     noun_phrase: a phrase without a verb counts too ("Sjukskrivna 30-55 år", a title).
     """
-    if asks(text) or SEEKS_CONFIRMATION.search(text.lower()):
+    if is_direct_question(text) or is_follow_up(text):
         return False
     [doc] = tagged([text])
     tokens = [token for token in doc if not token.is_punct and not token.is_space]
     if not tokens or fold(tokens[0].text) in REQUEST_START:
         return False
     return noun_phrase or len(tokens) >= STATEMENT_LENGTH or any(token.pos_ in VERBS for token in tokens)
+
+
+# A direct question puts its verb before its subject: first ("måste ansökan vara förankrad") or right after
+# the question word ("vad räknas som …", "hur lång får perioden vara"). "Hur vi mäter …", "När deltagaren
+# börjar …" start an answer.
+QUESTION_WORDS = {"vem", "vad", "hur", "nar", "var", "vart", "varfor", "vilken", "vilket", "vilka"}
+FINITE_VERBS = set("""ar kan far ska maste finns galler blir raknas kravs betyder menas gar har kostar tar behover
+hander gor bor kommer skulle racker funkar fungerar innebar""".split())
+SUBJECT_PRONOUNS = {"man", "vi", "jag", "ni", "du", "det", "den", "de", "hen", "han", "hon", "alla", "nagon"}
+
+
+def is_direct_question(text: str) -> bool:
+    """A question by its form alone: a question mark, "jag undrar …", "det är väl …", or the verb before
+    its subject. An answer put briefly ("Ska bli ordinarie verksamhet", "Finns redan ett nätverk") has none."""
+    if "?" in text or ASKING.search(fold(text)) or SEEKS_CONFIRMATION.search(text.lower()):
+        return True
+    words = words_of(fold(text))
+    if len(words) < 2:
+        return False
+    if words[0] in FINITE_VERBS:
+        if words[1] in SUBJECT_PRONOUNS:
+            return True  # "kan man …", "finns det …"
+        tokens = [token for token in tagged([text])[0] if not token.is_punct]
+        second = tokens[1].pos_ if len(tokens) > 1 else ""
+        # "är kommunen huvudman"; "får en kommun vara …", "kan ideella föreningar vara …" (a verb follows the
+        # subject; "Blir en del av ordinarie budget" is an answer put briefly).
+        return second in {"NOUN", "PROPN"} or second in {"DET", "ADJ", "NUM"} and any(
+            token.pos_ in VERBS for token in tokens[2:])
+    if words[0] not in QUESTION_WORDS:
+        return False
+    # "vad räknas …", "vem fattar …", "hur lång får …", "hur mäter ni …"; not "hur det blir …" (subject first).
+    if words[1] in FINITE_VERBS or words[1] not in SUBJECT_PRONOUNS and tagged([text])[0][1].pos_ in VERBS:
+        return True
+    return len(words) > 2 and words[1] not in SUBJECT_PRONOUNS and (words[2] in FINITE_VERBS
+                                                                    or words[2] in SUBJECT_PRONOUNS)

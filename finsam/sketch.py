@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from finsam.message_kind import is_statement
+from finsam.message_kind import is_direct_question, is_statement
 from finsam.redaction import contains_redaction, redact_personnummer
 from finsam.steering import content_nouns
 
@@ -287,6 +287,10 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
         # as the one on participants' goals: a statement that asks nothing is the answer it looks like.
         if intent in DIGRESSION_INTENTS_EXTRA or not is_statement(text, noun_phrase=slot in NOUN_PHRASE_SLOTS):
             return Turn("interrupt")
+    if (intent == "nlu_fallback" or intent in interrupting) and is_direct_question(text):
+        # "Måste FK vara med i projektet?", "vad räknas som samordnat behov" that DIET is unsure of: a question
+        # by its form. The rules answer it (a passage, "Menar du …?" or the honest answer) and ask again.
+        return Turn("interrupt")
     return validate_answer(slot, text, entities, limits)
 
 

@@ -115,6 +115,17 @@ def test_a_statement_that_reads_like_a_rules_question_is_the_answer(bot):
     assert slot_value(db(bot), sender, "governance") == "Kommunen är huvudman."
 
 
+def test_a_question_by_its_form_is_answered_mid_form_whatever_the_model_makes_of_it(bot):
+    sender = "iv-unsure-question"
+    start(bot, sender)
+    answer(bot, sender, ["title", "background"])
+    for question in ["Måste FK vara med i projektet?", "hur lång får projektperioden vara"]:
+        reply = texts(bot.say(sender, question))
+        steps = last_turn(db(bot), sender)
+        assert "action_answer_question" in steps and steps[-2:] == ["utter:utter_ask_solution", "action_listen"]
+        assert reply.strip() and slot_value(db(bot), sender, "solution") is None
+
+
 def test_starting_over_asks_first_then_clears_the_answers(bot):
     sender = "iv-restart"
     start(bot, sender)

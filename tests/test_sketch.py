@@ -418,3 +418,27 @@ def test_a_question_or_request_without_a_question_mark_is_still_a_digression(tex
     result = turn("governance", text, intent=intent, confidence=confidence, answer_confidence=0.0,
                   digression_intents=FAQ | {intent})
     assert result.kind == "interrupt"
+
+
+@pytest.mark.parametrize("slot,text,intent,confidence", [
+    ("coordination", "Måste FK vara med i projektet?", "nlu_fallback", 0.5),
+    ("governance", "hur lång får projektperioden vara", "nlu_fallback", 0.5),
+    ("anchoring", "måste ansökan vara förankrad hos cheferna", "nlu_fallback", 0.5),
+    ("coordination", "vad räknas som samordnat behov", "ask_target_groups", 0.52),
+])
+def test_a_question_by_its_form_that_the_model_is_unsure_of_is_answered_not_stored(slot, text, intent, confidence):
+    result = turn(slot, text, intent=intent, confidence=confidence, answer_confidence=0.1,
+                  digression_intents=FAQ | {"ask_target_groups"})
+    assert result.kind == "interrupt" and result.slots == {}
+
+
+@pytest.mark.parametrize("slot,text,intent,confidence", [
+    ("anchoring", "Ska bli ordinarie verksamhet.", "ask_implementation", 0.85),
+    ("anchoring", "Finns redan ett nätverk som vi bygger på", "nlu_fallback", 0.5),
+    ("measurement", "Hur många som går till jobb mäts med enkäter", "ask_not_covered", 0.59),
+    ("solution", "När deltagaren börjar får hen en coach", "nlu_fallback", 0.5),
+])
+def test_an_answer_put_briefly_or_starting_with_a_question_word_is_kept(slot, text, intent, confidence):
+    result = turn(slot, text, intent=intent, confidence=confidence, answer_confidence=0.05,
+                  digression_intents=FAQ | {"ask_implementation", "ask_not_covered"})
+    assert (result.kind, result.slots) == ("answer", {slot: text})
