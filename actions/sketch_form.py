@@ -37,7 +37,8 @@ SUBMIT_FAILED = ("Tyvärr gick det inte att spara din idéskiss just nu, och den
 
 def _reset_sketch_events() -> List[EventType]:
     return [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
-        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None)]
+        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
+        SlotSet(OFFERED_SLOT, None)]
 
 
 def _sketch_started(tracker: Tracker) -> bool:
@@ -111,8 +112,9 @@ class ActionStartSketch(Action):
         # The short notice for this channel (knowledge/privacy.yml); "integritet" gives all of it.
         dispatcher.utter_message(text=notice_for(tracker, short=True))
         if tracker.get_slot("draft_reference"):
-            # The previous sketch was submitted: this is a new one.
-            return _reset_sketch_events() + [SlotSet("draft_reference", None)]
+            # The previous sketch was submitted: this is a new one (with the idea just described, if any).
+            return _reset_sketch_events() + [SlotSet("draft_reference", None),
+                                             SlotSet(OFFERED_SLOT, tracker.get_slot(OFFERED_SLOT))]
         return [SlotSet("confirming_cancel", False), SlotSet("requested_slot", None)]
 
 

@@ -107,6 +107,17 @@ def test_start_sketch_shows_privacy_notice_and_resets_after_a_submitted_sketch(d
     assert SlotSet("title", None) in events and SlotSet("draft_reference", None) in events
 
 
+def test_a_new_sketch_after_a_submitted_one_keeps_the_idea_just_described(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory("/start_sketch", intent="start_sketch",
+                              slots=dict(COMPLETE, draft_reference="IDS-x", offered_idea=IDEA))
+    events = run(sketch_form.ActionStartSketch(), dispatcher, tracker, domain)
+    assert events[-1] == SlotSet("offered_idea", IDEA) and SlotSet("title", None) in events
+
+
+def test_cancel_and_restart_forget_an_idea_described_before_the_sketch():
+    assert SlotSet("offered_idea", None) in sketch_form._reset_sketch_events()
+
+
 def test_form_validation_fills_the_requested_slot(dispatcher, tracker_factory, domain):
     tracker = tracker_factory("Unga med psykisk ohälsa faller mellan stolarna.", intent="inform_sketch",
                               slots={"requested_slot": "background"}, active_loop="idea_sketch_form")
@@ -341,7 +352,7 @@ def test_restart_asks_then_clears_every_answer(dispatcher, tracker_factory, doma
     events = run(sketch_form.ActionRestartSketch(), dispatcher, tracker_factory(slots=COMPLETE), domain)
     assert events == [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
         SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
-        SlotSet("draft_reference", None)]
+        SlotSet("offered_idea", None), SlotSet("draft_reference", None)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_confirm_restart", "utter_sketch_restarted"]
 
 
@@ -379,8 +390,11 @@ def test_a_likely_question_without_a_question_mark_is_let_through(dispatcher, tr
     tracker = form_tracker(tracker_factory, "undrar om regionen måste vara med", "ask_who_can_apply", 0.51,
                            slot="solution", intent_ranking=ranking)
     assert validate(tracker, dispatcher, domain) == []
-    ranking[-1]["confidence"] = 0.3  # a real chance of being an answer: it is the answer
-    assert validate(tracker, dispatcher, domain) == [SlotSet("solution", "undrar om regionen måste vara med")]
+    # Not a question by its form, with a real chance of being an answer: it is the answer.
+    ranking[-1]["confidence"] = 0.3
+    statement = form_tracker(tracker_factory, "regionen ska vara med i teamet", "ask_who_can_apply", 0.51,
+                             slot="solution", intent_ranking=ranking)
+    assert validate(statement, dispatcher, domain) == [SlotSet("solution", "regionen ska vara med i teamet")]
 
 
 def test_continue_right_after_the_welcome_back_only_asks_the_question(dispatcher, tracker_factory, domain):
