@@ -10,14 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from finsam.erasure import remove_staging
 from finsam.knowledge import get_knowledge, normalise_space
 from finsam.privacy import full_notice, get_privacy, short_notice
-from finsam.sketch import SKETCH_SLOTS
+from finsam.sketch import cleared_slots
 
 
 def erased_slots() -> List[EventType]:
-    """Every answer and flag back to empty (the tracker store then drops the stored events)."""
-    return [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
-        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
-        SlotSet("draft_reference", None)]
+    """Every answer, flag and kept idea back to empty (the tracker store then drops the stored events)."""
+    return [SlotSet(name, value) for name, value in cleared_slots().items()] + [SlotSet("draft_reference", None)]
 
 
 def forget(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> List[EventType]:

@@ -19,6 +19,7 @@ from finsam.sketch import (
     OFFERED_SLOT,
     SKETCH_SLOTS,
     answers_from_slots,
+    cleared_slots,
     field_from_message,
     interpret_turn,
     is_open,
@@ -36,9 +37,7 @@ SUBMIT_FAILED = ("Tyvärr gick det inte att spara din idéskiss just nu, och den
                  "kvar – försök igen om en stund genom att skriva \"skicka in\".")
 
 def _reset_sketch_events() -> List[EventType]:
-    return [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
-        SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
-        SlotSet(OFFERED_SLOT, None)]
+    return [SlotSet(name, value) for name, value in cleared_slots().items()]
 
 
 def _sketch_started(tracker: Tracker) -> bool:
@@ -127,7 +126,8 @@ class ActionAskSolution(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_ask_solution")
         offered = tracker.get_slot(OFFERED_SLOT)
-        if offered:
+        # Not while a submitted sketch is edited: the idea was described for a new one.
+        if offered and not tracker.get_slot("draft_reference"):
             dispatcher.utter_message(response="utter_offer_earlier_idea", offered_idea=offered)
         return []
 

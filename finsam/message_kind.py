@@ -1,6 +1,6 @@
 """What kind of message a text is, before any topic: an acknowledgement ("ok", "👍"), a follow-up that leans
-on the last answer ("vad menas med det?"), English, a question at all. Pure module (no rasa_sdk), used by
-finsam.answering.
+on the last answer ("vad menas med det?"), English, a question at all, a question by its form or a statement.
+Pure module (no rasa_sdk), used by finsam.answering and by the sketch form (finsam.sketch).
 """
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from finsam.wordmatch import tagged
 REQUEST_START = set("beratta forklara beskriv visa ge hjalp skicka kolla info information".split())
 STATEMENT_LENGTH = 6
 VERBS = {"VERB", "AUX"}
-# "det är väl kommunen som söker", "…, eller hur": a statement put as a question ("det faller väl ut" is none).
-SEEKS_CONFIRMATION = re.compile(r"\b(är|kan|får|ska|måste|blir|har|finns|gäller|behöver)\s+(\w+\s+)?väl\b|"
-                                r"\bväl\s*[.!]?\s*$|\beller hur\b|\beller\s*$|\bstämmer det\b|\bva\s*$")
+# "…, eller hur", "stämmer det": a statement put as a question ("det är väl …": _seeks_confirmation).
+SEEKS_CONFIRMATION = re.compile(r"\beller hur\b|\beller\s*$|\bstämmer det\b|\bva\s*$")
 
 SMALL_TALK = re.compile(
     r"(ok(ej|ey|ay|idoki)?|oki|ja+|japp|jo|jepp|yes|nej|ne|nae|nix|no|nope|vet (ej|inte)|vetej|"
@@ -42,16 +41,18 @@ FOLLOW_UP = re.compile(
 )
 # A yes or no followed by a question word asks something ("ja, hur söker man", "nej men vem kan söka").
 QUESTION_START = re.compile(r"((ja|jo|nej|ok|okej|jaha|aha) )*(men |och )?"
-                            r"(vem|vad|hur|nar|var|vart|varifran|vilk\w*|varfor|kan|far|ska|maste|finns|galler|beratta|forklara|"
+                            r"(vem|vad|hur|nar|vart|varifran|vilk\w*|varfor|kan|far|ska|maste|finns|galler|beratta|forklara|"
                             r"beskriv|info|information)\b")
 # A question without a question mark or a question word first: "jag undrar vem …", "vi funderar på om …",
-# "…, hinner vi fortfarande skicka in" (a verb before its subject, only where a clause starts: "ja det kan vi"
-# is an answer).
+# "…, hinner vi fortfarande skicka in" (a verb before its subject, only where a clause starts or with its
+# object last: "ja det kan vi" is an answer).
 ASKING = re.compile(r"\b(undra(r|de)?|(vill|skulle vilja|behover|vill garna) (garna )?(ha )?veta|"
                     r"(behover|vill ha|skulle vilja ha) (mer )?(info|information|hjalp|besked|svar)\b|"
                     r"fundera\w* pa (om|hur|vad|vem|nar|vilk\w*))\b|"
                     r"(^|[,;:.!–-]|\b(och|men|sa)) *(hinner|far|kan|ska|maste|behover|borde|gar|ar|har|finns|"
-                    r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b")
+                    r"galler|skulle|blir|kommer) (vi|jag|man|ni|det|den|de)\b|"
+                    # "… i januari hinner vi det" without the comma: verb, subject and object last.
+                    r"\b(hinner|far|kan|ska|maste|gar) (vi|jag|man|ni) (det|detta|den)\s*[.!]?\s*$")
 # English words that mark a message as English.
 # Not "i", "in", "for", "at", "man", "be", "person", "information", "student", "just", "me", "a", "not", "from":
 # Swedish words, chat Swedish ("me" for "med") or Swedish typed without å/ä/ö ("för", "åt", "nöt").
@@ -127,30 +128,69 @@ def is_statement(text: str, noun_phrase: bool = False) -> bool:
 QUESTION_WORDS = {"vem", "vad", "hur", "nar", "var", "vart", "varfor", "vilken", "vilket", "vilka"}
 FINITE_VERBS = set("""ar kan far ska maste finns galler blir raknas kravs betyder menas gar har kostar tar behover
 hander gor bor kommer skulle racker funkar fungerar innebar""".split())
+# Verbs that ask with a noun subject only when an infinitive follows ("får regionen vara huvudman"): "Får stöd
+# av en coach" and "Tar ca 2 år" are answers put briefly; "finns det", "är det" ask with a pronoun.
+MODALS = {"kan", "far", "ska", "maste", "bor", "behover", "hinner", "borde", "skulle"}
 SUBJECT_PRONOUNS = {"man", "vi", "jag", "ni", "du", "det", "den", "de", "hen", "han", "hon", "alla", "nagon"}
+NAMING_WORDS = {"NOUN", "PROPN", "DET", "ADJ", "NUM"}
+HOW_MUCH = {"mycket", "manga", "lang", "lange", "ofta", "stor", "stora", "gammal", "gamla", "tidigt", "sent"}
+
+
+def _tokens(text: str) -> list:
+    return [token for token in tagged([text])[0] if not token.is_punct and not token.is_space]
+
+
+def _seeks_confirmation(text: str) -> bool:
+    """ "det är väl kommunen som söker", "…, eller hur": a statement put as a question. Not "väl" as
+    "well" ("Idén är väl förankrad", "Samverkan fungerar väl", "vi får väl se")."""
+    if SEEKS_CONFIRMATION.search(text.lower()):
+        return True
+    if "väl" not in text.lower():
+        return False
+    tokens = _tokens(text)
+    for index, token in enumerate(tokens):
+        if token.lower_ != "väl" or index == 0 or tokens[index - 1].pos_ not in VERBS:
+            continue
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        if after is not None and (after.pos_ in {"NOUN", "PROPN", "PRON", "DET"} or after.lower_ in {"inte", "så"}):
+            return True
+    return False
 
 
 def is_direct_question(text: str) -> bool:
     """A question by its form alone: a question mark, "jag undrar …", "det är väl …", or the verb before
     its subject. An answer put briefly ("Ska bli ordinarie verksamhet", "Finns redan ett nätverk") has none."""
-    if "?" in text or ASKING.search(fold(text)) or SEEKS_CONFIRMATION.search(text.lower()):
+    text = text or ""
+    if "?" in text or ASKING.search(fold(text)) or _seeks_confirmation(text):
         return True
     words = words_of(fold(text))
     if len(words) < 2:
         return False
     if words[0] in FINITE_VERBS:
         if words[1] in SUBJECT_PRONOUNS:
-            return True  # "kan man …", "finns det …"
-        tokens = [token for token in tagged([text])[0] if not token.is_punct]
-        second = tokens[1].pos_ if len(tokens) > 1 else ""
-        # "är kommunen huvudman"; "får en kommun vara …", "kan ideella föreningar vara …" (a verb follows the
-        # subject; "Blir en del av ordinarie budget" is an answer put briefly).
-        return second in {"NOUN", "PROPN"} or second in {"DET", "ADJ", "NUM"} and any(
+            return True  # "kan man …", "finns det …", "är det …"
+        tokens = _tokens(text)
+        if words[0] not in MODALS:
+            # "är kommunen huvudman", "gäller reglerna oss": a named or definite subject ("Finns ett stort behov",
+            # "Blir en del av budgeten" are answers put briefly).
+            return len(tokens) > 1 and (tokens[1].pos_ == "PROPN" or tokens[1].pos_ == "NOUN"
+                                        and "Def" in tokens[1].morph.get("Definite"))
+        # "får regionen vara …", "ska skissen mejlas …", "måste ansökan vara förankrad": a subject, then
+        # the main verb ("Får stöd av en coach" has none).
+        return len(tokens) > 2 and tokens[1].pos_ in NAMING_WORDS and any(
             token.pos_ in VERBS for token in tokens[2:])
-    if words[0] not in QUESTION_WORDS:
+    if words[0] not in QUESTION_WORDS or words[1] in SUBJECT_PRONOUNS:
         return False
+    if words[0] == "hur" and words[1] in HOW_MUCH:
+        # "hur mycket pengar kan man få": the verb after the quantity, unless a relative clause says what
+        # is counted ("Hur många som går till jobb mäts …").
+        for word in words[2:5]:
+            if word == "som":
+                return False
+            if word in FINITE_VERBS:
+                return True
     # "vad räknas …", "vem fattar …", "hur lång får …", "hur mäter ni …"; not "hur det blir …" (subject first).
-    if words[1] in FINITE_VERBS or words[1] not in SUBJECT_PRONOUNS and tagged([text])[0][1].pos_ in VERBS:
-        return True
-    return len(words) > 2 and words[1] not in SUBJECT_PRONOUNS and (words[2] in FINITE_VERBS
-                                                                    or words[2] in SUBJECT_PRONOUNS)
+    tokens = _tokens(text)
+    second_is_verb = len(tokens) > 1 and tokens[1].pos_ in VERBS
+    return words[1] in FINITE_VERBS or second_is_verb or len(words) > 2 and (
+        words[2] in FINITE_VERBS or words[2] in SUBJECT_PRONOUNS)

@@ -103,10 +103,15 @@ INTERRUPT_INTENTS = {"stop", "sketch_restart", "erase_my_data"}  # erase_my_data
 OFFERED_SLOT = "offered_idea"
 OFFERED_FOR = "solution"
 # Steering that drops the typed text without asking (the question is asked again, or the one before):
-# read as an answer when it names something (finsam.steering). Stop, restart and erase ask first;
-# "I have an idea" (start_sketch) is said in words of the field ("förslag", "återkoppling") too often.
-DROPPING_INTENTS = {"edit_answer", "sketch_back", "goodbye", "sketch_resume"} | set(SMALL_TALK)
+# read as an answer when it names something (finsam.steering, _names_something). Stop, restart and erase
+# ask first; "I have an idea" (start_sketch) is said in words of the field ("förslag") too often; "hej då,
+# jag har ett möte nu" is a goodbye whatever it names.
 MOVING_INTENTS = {"edit_answer", "sketch_back", "sketch_resume"}  # they may name the question to move to
+CHAT_INTENTS = set(SMALL_TALK)
+DROPPING_INTENTS = MOVING_INTENTS | {"goodbye"} | CHAT_INTENTS
+GRATITUDE = re.compile(r"\W*(tack|tusen tack|stort tack|tackar)\s+(för|så)\b", re.IGNORECASE)
+# Where the example ranking alone may read a message as steering: the eight questions but the title.
+BY_EXAMPLES_SLOTS = set(QUESTION_SLOTS) - {"title"}
 
 
 @dataclass
@@ -210,8 +215,9 @@ def interpret_turn(
 ) -> Turn:
     """What the user's message means for the requested slot.
 
-    Decided by the intent and its confidence (never by punctuation or length): steering
-    messages are handled and nothing is stored; everything else is read as the answer.
+    Steering messages (by the intent and its confidence, or the example ranking) are handled and nothing
+    is stored, unless they name something (finsam.steering); a question, by the intent or by its form
+    (finsam.message_kind), is answered by the rules; everything else is read as the answer.
     """
     text = clean_text(text)
     if repeated:
@@ -237,48 +243,14 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
                digression_intents: Iterable[str], limits: Mapping[str, int],
                answers: Mapping[str, Optional[str]], answer_confidence: Optional[float] = None,
                example_intent: Optional[str] = None, example_confidence: float = 0.0) -> Turn:
-    examples_agree = example_intent == intent and example_confidence >= EXAMPLES_AGREE
     if is_skip(text):
         if slot == "email":
             return Turn("retry", {slot: None}, [("utter_email_required", {})])
         return Turn("skip", {slot: OPEN}, [("utter_question_skipped", {})])
-    sure = confidence >= CONTROL_CONFIDENCE
-    by_examples = (not sure and slot != "title" and example_intent in DROPPING_INTENTS
-                   and example_confidence >= EXAMPLES_SURE
-                   and not content_nouns(text, fields_steer=example_intent in MOVING_INTENTS))
-    if by_examples:
-        # DIET is unsure of "ok vi kör vidare" or "jag vill göra om svaret om styrningen", the examples are
-        # sure and it names nothing else. Not at the title, where "Gå vidare" is a name. The rules act on
-        # DIET's intent, so a change request is answered here ("which answer?") and not handed over.
-        if example_intent == "edit_answer":
-            return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
-        intent, sure = example_intent, True
-    if sure and intent in INTERRUPT_INTENTS:
-        return Turn("interrupt")
-    named = field_from_message(text, entities) if intent == "edit_answer" else None
-    if sure and named:
-        return Turn("interrupt")
-    steers = sure or (intent == "edit_answer" and not named and examples_agree
-                      and confidence >= AGREED_CONTROL_CONFIDENCE)
-    if steers and intent in DROPPING_INTENTS and content_nouns(text, fields_steer=intent in MOVING_INTENTS):
-        # "Gå tillbaka till studier", "Hej framtid": steering words, but about something; an answer.
-        turn = validate_answer(slot, text, entities, limits)
-        if turn.kind == "answer":
-            turn.responses.append(("utter_taken_as_answer", {}))
-        return turn
-    if steers and intent == "edit_answer":
-        return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
-    if sure and intent == "sketch_back":
-        return _go_back(slot, answers)
-    if sure and intent in RESUME_INTENTS:
-        return Turn("stay", {slot: None}, [("utter_continue_sketch", {})])
-    if sure and intent == "goodbye":
-        return Turn("stay", {slot: None}, [("utter_sketch_saved", {})])
-    if sure and intent == "affirm" and slot == OFFERED_FOR and answers.get(OFFERED_SLOT):
-        # "Ja, använd det": the idea described before the sketch began (action_ask_solution offers it).
-        return Turn("answer", {slot: answers[OFFERED_SLOT]})
-    if sure and intent in SMALL_TALK:
-        return Turn("stay", {slot: None}, [(SMALL_TALK[intent], {})])
+    steering = _steering_turn(slot, text, intent, confidence, entities, limits, answers, example_intent,
+                              example_confidence)
+    if steering is not None:
+        return steering
     interrupting = set(digression_intents) | DIGRESSION_INTENTS_EXTRA
     if intent in interrupting and (confidence >= FAQ_CONFIDENCE or (
             confidence >= FAQ_LIKELY_CONFIDENCE and answer_confidence is not None
@@ -292,6 +264,69 @@ def _read_turn(slot: str, text: str, intent: Optional[str], confidence: float, e
         # by its form. The rules answer it (a passage, "Menar du …?" or the honest answer) and ask again.
         return Turn("interrupt")
     return validate_answer(slot, text, entities, limits)
+
+
+def _steering_turn(slot: str, text: str, intent: Optional[str], confidence: float, entities: Iterable[Mapping],
+                   limits: Mapping[str, int], answers: Mapping[str, Optional[str]], example_intent: Optional[str],
+                   example_confidence: float) -> Optional[Turn]:
+    """The turn when the message steers the form (or answers with steering words); None otherwise."""
+    examples_agree = example_intent == intent and example_confidence >= EXAMPLES_AGREE
+    sure = confidence >= CONTROL_CONFIDENCE
+    if (not sure and slot in BY_EXAMPLES_SLOTS and example_intent in DROPPING_INTENTS
+            and example_confidence >= EXAMPLES_SURE
+            and not content_nouns(text, fields_steer=example_intent in MOVING_INTENTS)):
+        # DIET is unsure of "ok vi kör vidare" or "jag vill göra om svaret om styrningen", the examples are
+        # sure and it names nothing else. Not at the title ("Gå vidare" is a name) or the contact details
+        # ("Tack! karin@region.se"). The rules act on DIET's intent, so a change request is answered here
+        # ("which answer?") and not handed over.
+        if example_intent == "edit_answer":
+            return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+        intent, sure = example_intent, True
+    if sure and intent in INTERRUPT_INTENTS:
+        return Turn("interrupt")
+    named = field_from_message(text, entities) if intent == "edit_answer" else None
+    if sure and named:
+        return Turn("interrupt")
+    offered = answers.get(OFFERED_SLOT) if slot == OFFERED_FOR else None
+    if sure and offered and intent == "affirm":
+        # "Ja, använd det": the idea described before the sketch began (action_ask_solution offers it).
+        return Turn("answer", {slot: offered})
+    steers = sure or (intent == "edit_answer" and not named and examples_agree
+                      and confidence >= AGREED_CONTROL_CONFIDENCE)
+    if steers and _names_something(slot, text, intent, bool(offered)):
+        # "Gå tillbaka till studier", "Hej framtid": steering words, but about something; an answer.
+        turn = validate_answer(slot, text, entities, limits)
+        if turn.kind == "answer":
+            turn.responses.append(("utter_taken_as_answer", {}))
+        return turn
+    if steers and intent == "edit_answer":
+        return Turn("stay", {slot: None}, [("utter_ask_which_field", {})])
+    if not sure:
+        return None
+    if intent == "sketch_back":
+        return _go_back(slot, answers)
+    if intent in RESUME_INTENTS:
+        return Turn("stay", {slot: None}, [("utter_continue_sketch", {})])
+    if intent == "goodbye":
+        return Turn("stay", {slot: None}, [("utter_sketch_saved", {})])
+    if offered and intent == "deny":
+        # "Nej" to the idea described before: not offered again.
+        return Turn("stay", {slot: None, OFFERED_SLOT: None}, [("utter_form_ack", {})])
+    if intent in SMALL_TALK:
+        return Turn("stay", {slot: None}, [(SMALL_TALK[intent], {})])
+    return None
+
+
+def _names_something(slot: str, text: str, intent: Optional[str], offered: bool) -> bool:
+    """A steering message that is an answer: it names what steering messages never name."""
+    if intent in MOVING_INTENTS:
+        return bool(content_nouns(text, fields_steer=True))
+    # Chat ("hej", "tack", "ja") names something only in a title ("Hej framtid", "Tack vare samverkan"), or
+    # in a reply to the idea offered at the solution ("nej, vi vill hellre ha ett team"). A name is a greeting's
+    # ("Hej igen, det är Anna"), "tack för …" thanks for something.
+    if intent in CHAT_INTENTS and (slot == "title" or offered and intent == "deny"):
+        return not GRATITUDE.match(text) and bool(content_nouns(text, names=False))
+    return False
 
 
 def _go_back(slot: str, answers: Mapping[str, Optional[str]]) -> Turn:
@@ -349,6 +384,12 @@ def offered_idea(text: str, limits: Mapping[str, int]) -> Optional[str]:
     when it would not do as one (too short or too long)."""
     turn = validate_answer(OFFERED_FOR, text, (), limits)
     return turn.slots[OFFERED_FOR] if turn.kind == "answer" else None
+
+
+def cleared_slots() -> Dict[str, object]:
+    """Every answer, flag and kept idea of a sketch, empty: for a restart, a cancel and an erasure."""
+    return {**{slot: None for slot in SKETCH_SLOTS}, "confirming_cancel": False, "sketch_field": None,
+            "requested_slot": None, OFFERED_SLOT: None}
 
 
 def answers_from_slots(slots: Mapping[str, Optional[str]]) -> Dict[str, Optional[str]]:

@@ -39,6 +39,7 @@ CONTENT_LENGTH = 4
 # From this length an unknown word one typing slip away from a steering word is that word ("tilbaka").
 TYPO_LENGTH = 5
 
+
 @dataclass(frozen=True)
 class Words:
     steering: FrozenSet[str]  # folded forms and lemmas of the steering examples, without the fields they name
@@ -82,7 +83,7 @@ def _knowledge_lines() -> List[str]:
 
 
 def words() -> Words:
-    """The two vocabularies, read from the NLU data and the knowledge once."""
+    """The steering, field and content vocabularies, read from the NLU data and the knowledge once."""
     global _words
     from finsam.sketch import FIELD_WORDS  # finsam.sketch imports this module
 
@@ -119,11 +120,13 @@ def _lexicon_forms() -> FrozenSet[str]:
     return frozenset(backoff.table) | frozenset(key.split("\t", 1)[0] for key in backoff.lexicon)
 
 
-def content_nouns(text: str, fields_steer: bool = False, steering: Optional[FrozenSet[str]] = None) -> List[str]:
+def content_nouns(text: str, fields_steer: bool = False, names: bool = True,
+                  steering: Optional[FrozenSet[str]] = None) -> List[str]:
     """The nouns of the message that answers use and steering messages do not.
 
     fields_steer: the message moves between the questions ("tillbaka till frågan om bakgrunden"), so the
-    field names are steering words. steering: a steering vocabulary in place of the NLU data's (for the
+    field names are steering words. names: proper nouns count ("Gå vidare Olofström"); not in a greeting
+    ("Hej igen, det är Anna"). steering: a steering vocabulary in place of the NLU data's (for the
     leave-one-out figures).
     """
     vocabulary = words()
@@ -137,6 +140,8 @@ def content_nouns(text: str, fields_steer: bool = False, steering: Optional[Froz
     for token in doc:
         form, lemma = fold(token.text), fold(token.lemma_)
         if token.pos_ not in NAMING or len(form) < CONTENT_LENGTH or form in steering or lemma in steering:
+            continue
+        if token.pos_ == "PROPN" and not names:
             continue
         in_lexicon = token.text in lexicon or token.lower_ in lexicon or token.lemma_ in lexicon
         if not (in_lexicon or form in vocabulary.content or lemma in vocabulary.content):

@@ -71,6 +71,13 @@ def main() -> None:
 
     app = create_app("actions", cors_origins=None)
     app.config.KEEP_ALIVE_TIMEOUT = keep_alive_seconds()
+
+    @app.listener("after_server_start")
+    async def warm_up(app, loop):
+        # The form's vocabularies take a couple of seconds to read; not on the first idea maker's turn.
+        from finsam.steering import words
+
+        loop.run_in_executor(None, words)
     if settings is not None:
         @app.listener("after_server_start")
         async def start_outbox(app, loop):

@@ -15,6 +15,8 @@ from finsam.privacy import get_privacy, short_notice
 from finsam.sketch import OPEN, SKETCH_SLOTS
 
 COMPLETE = COMPLETE_SKETCH
+# An idea described outside the sketch (the sketch offer keeps it for the question about the solution).
+IDEA = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen för unga vuxna"
 
 
 def run(action, dispatcher, tracker, domain):
@@ -114,8 +116,16 @@ def test_a_new_sketch_after_a_submitted_one_keeps_the_idea_just_described(dispat
     assert events[-1] == SlotSet("offered_idea", IDEA) and SlotSet("title", None) in events
 
 
-def test_cancel_and_restart_forget_an_idea_described_before_the_sketch():
+def test_cancel_erase_and_restart_forget_an_idea_described_before_the_sketch():
     assert SlotSet("offered_idea", None) in sketch_form._reset_sketch_events()
+    assert SlotSet("offered_idea", None) in privacy.erased_slots()
+
+
+def test_editing_a_submitted_sketch_offers_no_idea_described_for_a_new_one(dispatcher, tracker_factory, domain):
+    tracker = form_tracker(tracker_factory, "", slot="solution",
+                           slots=dict(COMPLETE, draft_reference="IDS-x", offered_idea=IDEA))
+    run(sketch_form.ActionAskSolution(), dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_solution"]
 
 
 def test_form_validation_fills_the_requested_slot(dispatcher, tracker_factory, domain):
@@ -241,10 +251,11 @@ def test_edit_answer_without_a_field_asks_which(dispatcher, tracker_factory, dom
 def test_cancel_flow_events(dispatcher, tracker_factory, domain, drafts_dir):
     assert run(sketch_form.ActionAskCancelConfirmation(), dispatcher, tracker_factory(), domain) == [
         SlotSet("confirming_cancel", True)]
-    cancelled = run(sketch_form.ActionCancelSketch(), dispatcher, tracker_factory(slots=COMPLETE), domain)
+    cancelled = run(sketch_form.ActionCancelSketch(), dispatcher,
+                    tracker_factory(slots=dict(COMPLETE, offered_idea=IDEA)), domain)
     assert cancelled == [SlotSet(slot, None) for slot in SKETCH_SLOTS] + [
         SlotSet("confirming_cancel", False), SlotSet("sketch_field", None), SlotSet("requested_slot", None),
-        SlotSet("draft_reference", None)]
+        SlotSet("offered_idea", None), SlotSet("draft_reference", None)]
     assert run(sketch_form.ActionResumeSketch(), dispatcher, tracker_factory(), domain) == [
         SlotSet("confirming_cancel", False)]
     assert [m["response"] for m in dispatcher.messages] == [
@@ -421,9 +432,6 @@ def test_edit_answer_without_any_field_asks_which_and_forgets_the_stray_value(di
     events = run(sketch_form.ActionEditAnswer(), dispatcher, tracker, domain)
     assert events == [SlotSet("sketch_field", None)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_which_field"]
-
-
-IDEA = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen för unga vuxna"
 
 
 @pytest.mark.parametrize("slots,payload,kept", [({}, "/start_sketch", [SlotSet("offered_idea", IDEA)]),

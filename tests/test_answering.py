@@ -526,7 +526,8 @@ def test_with_a_sketch_under_way_the_statement_is_offered_the_sketch_to_go_on_wi
                                   "jag skulle vilja veta hur man söker",
                                   "vi vill starta ett projekt för unga vuxna, är det möjligt",
                                   "vi har en idé om en coach, finns det pengar för det",
-                                  "we would like to start a project with the municipality"])
+                                  "we would like to start a project with the municipality",
+                                  "vi vill starta i januari hinner vi det"])
 def test_a_question_read_as_a_sketch_answer_is_no_sketch_offer(text, knowledge):
     decision = decide(text, ranking(("inform_sketch", 0.95), ("ask_deadline", 0.02)), knowledge)
     assert decision.kind != "sketch_offer"

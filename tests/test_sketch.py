@@ -310,7 +310,7 @@ def test_a_fairly_sure_steering_intent_that_ends_or_unwinds_the_sketch_needs_die
     ("title", "Tack vare samverkan", "thank"),  # a field's name steers only a move between the questions
     ("title", "Steget vidare", "sketch_resume"),
     ("solution", "Vi vill ändra hur handläggarna samarbetar", "edit_answer"),
-    ("background", "Tack för samarbetet säger deltagarna men de får inga jobb", "thank"),
+    ("coordination", "Vi fortsätter samverka med kommunerna som tidigare", "sketch_resume"),
 ])
 def test_a_confident_steering_intent_on_a_message_that_names_something_is_an_answer(slot, text, intent):
     # The steering words come first, but a noun that steering never uses says what the answer is about.
@@ -334,8 +334,22 @@ def test_a_steering_message_in_other_words_still_steers(slot, text, intent, kind
     assert result.slots[slot] is None
 
 
+@pytest.mark.parametrize("slot,text,intent,response", [
+    ("background", "Tack för förklaringen", "thank", "utter_form_you_are_welcome"),
+    ("title", "Tack för förklaringen", "thank", "utter_form_you_are_welcome"),
+    ("title", "Hej igen, det är Anna", "greet", "utter_form_ack"),
+    ("title", "Hej då, jag har ett möte nu", "goodbye", "utter_sketch_saved"),
+    ("background", "Hej igen, vi hade ett möte", "greet", "utter_form_ack"),
+])
+def test_chat_that_names_something_is_still_chat_outside_a_title(slot, text, intent, response):
+    # A greeting, thanks or goodbye names a name, what it thanks for or why one leaves; only a title starts
+    # with chat words ("Hej framtid").
+    result = turn(slot, text, intent=intent, confidence=0.9)
+    assert (result.kind, result.responses) == ("stay", [(response, {})])
+
+
 def test_a_steering_message_that_names_something_but_is_too_short_is_asked_again_without_the_note():
-    result = turn("background", "Hej framtid", intent="greet", confidence=0.9)
+    result = turn("background", "Tillbaka studier", intent="sketch_back", confidence=0.9)
     assert (result.kind, result.slots) == ("retry", {"background": None})
     assert ("utter_taken_as_answer", {}) not in result.responses
 
@@ -442,3 +456,32 @@ def test_an_answer_put_briefly_or_starting_with_a_question_word_is_kept(slot, te
     result = turn(slot, text, intent=intent, confidence=confidence, answer_confidence=0.05,
                   digression_intents=FAQ | {"ask_implementation", "ask_not_covered"})
     assert (result.kind, result.slots) == ("answer", {slot: text})
+
+
+def test_yes_in_own_words_takes_the_offered_idea_and_no_stops_offering_it():
+    idea = "Vi vill starta ett samarbete mellan vuxenpsykiatrin och kommunen"
+    taken = turn("solution", "Ja, använd den beskrivningen", intent="affirm", confidence=0.9,
+                 answers={"offered_idea": idea})
+    assert (taken.kind, taken.slots) == ("answer", {"solution": idea, "offered_idea": None})
+    declined = turn("solution", "nej", intent="deny", confidence=0.9, answers={"offered_idea": idea})
+    assert (declined.kind, declined.slots) == ("stay", {"solution": None, "offered_idea": None})
+    own = "Nej, vi vill hellre bygga ett team med coacher från AF"
+    answered = turn("solution", own, intent="deny", confidence=0.9, answers={"offered_idea": idea})
+    assert (answered.kind, answered.slots) == ("answer", {"solution": own, "offered_idea": None})
+
+
+@pytest.mark.parametrize("slot,text,intent", [("email", "Tack! karin.svensson@region.se", "thank"),
+                                              ("role", "Ja, samordnare", "affirm"),
+                                              ("parties", "Ja, FK och AF", "affirm")])
+def test_the_examples_alone_never_steer_at_the_contact_details(slot, text, intent):
+    result = turn(slot, text, intent="nlu_fallback", confidence=0.5, example_intent=intent, example_confidence=0.99)
+    assert result.kind == "answer"
+
+
+@pytest.mark.parametrize("text", ["var.karlsson@region.se", "Hur-frågan", "Var-dag", "vad+hur", "vad–vem", "hur.se",
+                                  "", "???", "😀", "x" * 6000])
+def test_odd_text_is_read_without_error_at_every_question(text):
+    for slot in ["title", "solution", "email"]:
+        for intent in ["nlu_fallback", "ask_criteria", "sketch_back", "greet"]:
+            turn(slot, text, intent=intent, confidence=0.6, example_intent=intent, example_confidence=0.99,
+                 digression_intents=FAQ | {"ask_criteria"})
