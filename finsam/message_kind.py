@@ -5,6 +5,7 @@ Pure module (no rasa_sdk), used by finsam.answering and by the sketch form (fins
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import List
 
 from finsam.passages import fold
@@ -108,36 +109,25 @@ def asks(text: str) -> bool:
     return "?" in text or bool(QUESTION_START.match(folded) or ASKING.search(fold(text))) or is_follow_up(text)
 
 
-def is_statement(text: str, noun_phrase: bool = False) -> bool:
-    """A clause that states something and asks nothing: in the sketch form, an answer.
-
-    noun_phrase: a phrase without a verb counts too ("Sjukskrivna 30-55 år", a title).
-    """
-    if is_direct_question(text) or is_follow_up(text):
-        return False
-    [doc] = tagged([text])
-    tokens = [token for token in doc if not token.is_punct and not token.is_space]
-    if not tokens or fold(tokens[0].text) in REQUEST_START:
-        return False
-    return noun_phrase or len(tokens) >= STATEMENT_LENGTH or any(token.pos_ in VERBS for token in tokens)
-
-
 # A direct question puts its verb before its subject: first ("måste ansökan vara förankrad") or right after
 # the question word ("vad räknas som …", "hur lång får perioden vara"). "Hur vi mäter …", "När deltagaren
 # börjar …" start an answer.
 QUESTION_WORDS = {"vem", "vad", "hur", "nar", "var", "vart", "varfor", "vilken", "vilket", "vilka"}
 FINITE_VERBS = set("""ar kan far ska maste finns galler blir raknas kravs betyder menas gar har kostar tar behover
 hander gor bor kommer skulle racker funkar fungerar innebar""".split())
-# Verbs that ask with a noun subject only when an infinitive follows ("får regionen vara huvudman"): "Får stöd
-# av en coach" and "Tar ca 2 år" are answers put briefly; "finns det", "är det" ask with a pronoun.
+# Verbs that ask with a noun subject only when the main verb follows ("får regionen vara huvudman"): "Får stöd
+# av en coach" is an answer put briefly. The others ask with a pronoun ("finns det", "är det") or a definite
+# or named subject ("är kommunen huvudman"), not in "Finns ett stort behov" or "Tar ca 2 år".
 MODALS = {"kan", "far", "ska", "maste", "bor", "behover", "hinner", "borde", "skulle"}
 SUBJECT_PRONOUNS = {"man", "vi", "jag", "ni", "du", "det", "den", "de", "hen", "han", "hon", "alla", "nagon"}
 NAMING_WORDS = {"NOUN", "PROPN", "DET", "ADJ", "NUM"}
 HOW_MUCH = {"mycket", "manga", "lang", "lange", "ofta", "stor", "stora", "gammal", "gamla", "tidigt", "sent"}
 
 
-def _tokens(text: str) -> list:
-    return [token for token in tagged([text])[0] if not token.is_punct and not token.is_space]
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple:
+    """The words of the text, tagged; once per text, as the form asks several questions of one message."""
+    return tuple(token for token in tagged([text])[0] if not token.is_punct and not token.is_space)
 
 
 def _seeks_confirmation(text: str) -> bool:
@@ -194,3 +184,16 @@ def is_direct_question(text: str) -> bool:
     second_is_verb = len(tokens) > 1 and tokens[1].pos_ in VERBS
     return words[1] in FINITE_VERBS or second_is_verb or len(words) > 2 and (
         words[2] in FINITE_VERBS or words[2] in SUBJECT_PRONOUNS)
+
+
+def is_statement(text: str, noun_phrase: bool = False) -> bool:
+    """A clause that states something and asks nothing: in the sketch form, an answer.
+
+    noun_phrase: a phrase without a verb counts too ("Sjukskrivna 30-55 år", a title).
+    """
+    if is_direct_question(text) or is_follow_up(text):
+        return False
+    tokens = _tokens(text)
+    if not tokens or fold(tokens[0].text) in REQUEST_START:
+        return False
+    return noun_phrase or len(tokens) >= STATEMENT_LENGTH or any(token.pos_ in VERBS for token in tokens)

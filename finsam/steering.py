@@ -11,19 +11,16 @@ stay greetings. Pure module (no rasa_sdk).
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import FrozenSet, Iterable, List, Optional
 
-import yaml
-
+from finsam.nlu_examples import examples_by_intent
 from finsam.wordmatch import fold, pipeline, tagged
 
 ROOT = Path(__file__).resolve().parent.parent
-NLU_DIR = ROOT / "nlu_data"
 # The förbund's own words that a general lexicon lacks ("utanförskap", "samverkansprojekt").
 KNOWLEDGE_TEXTS = ("knowledge/sources/*.txt", "knowledge/faq.yml", "knowledge/idea_sketch.yml")
 # The intents a message steers the form with; their examples' words are the steering vocabulary.
@@ -49,25 +46,6 @@ class Words:
 
 _WORDS_LOCK = threading.Lock()
 _words: Optional[Words] = None
-_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
-
-
-def examples_by_intent(as_typed: bool = False, nlu_dir: Path = NLU_DIR) -> Dict[str, List[str]]:
-    """The NLU examples per intent, as typed ("ändra målgruppen") or without what their entities name
-    ("ändra"): the field names are words of their own (Words.fields), as "samverkan" steers in "ändra
-    samverkan" but not in "tack vare samverkan"."""
-    examples: Dict[str, List[str]] = {}
-    for path in sorted(Path(nlu_dir).glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if block.get("intent"):
-                lines = [line.strip()[2:] for line in str(block.get("examples") or "").splitlines()
-                         if line.strip().startswith("- ")]
-                examples.setdefault(block["intent"], []).extend(
-                    _ANNOTATION.sub(r"\1" if as_typed else " ", line) for line in lines)
-    return examples
-
-
 def keys_of(texts: Iterable[str]) -> FrozenSet[str]:
     docs = tagged(list(texts))
     return frozenset({fold(token.text) for doc in docs for token in doc}
@@ -89,7 +67,9 @@ def words() -> Words:
 
     with _WORDS_LOCK:
         if _words is None:
-            examples = examples_by_intent()
+            # Without what the entities name: the field names are words of their own (Words.fields), as
+            # "samverkan" steers in "ändra samverkan" but not in "tack vare samverkan".
+            examples = examples_by_intent(annotations="drop")
             steering = [text for intent in STEERING_INTENTS for text in examples.get(intent, [])]
             fields = [word for names in FIELD_WORDS.values() for word in names]
             content = [text for intent, texts in examples.items()

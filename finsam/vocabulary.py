@@ -9,12 +9,10 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Sequence, Set, Tuple
 
-import yaml
-
 from finsam.knowledge import KnowledgeBase
+from finsam.nlu_examples import NLU_DIR, examples_by_intent
 from finsam.passages import STEM_LENGTH, STOP_WORDS, PassageIndex, fold
 
-NLU_DIR = Path(__file__).resolve().parent.parent / "nlu_data"
 NAMING = {"NOUN", "PROPN"}  # a question names what it is about with a noun ("parkering", "ordförande")
 UNKNOWN_MIN_LENGTH = 4
 MISREAD_AS_NAMING = NAMING | {"VERB"}  # the small tagger reads unknown compounds ("laddstolpar") as verbs
@@ -63,14 +61,8 @@ class Vocabulary:
         for topic in knowledge.topics:
             text = " ".join([topic.title, topic.answer] + [ref.quote for ref in topic.sources])
             self.by_intent.setdefault(topic.intent, set()).update(terms_of(text))
-        for path in sorted(Path(nlu_dir).glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for block in data.get("nlu") or []:
-                intent = block.get("intent")
-                if not intent:
-                    continue
-                terms = terms_of(str(block.get("examples", "")))
-                self.by_intent.setdefault(intent, set()).update(terms)
+        for intent, examples in examples_by_intent(annotations="keep", nlu_dir=nlu_dir).items():
+            self.by_intent.setdefault(intent, set()).update(terms_of(" ".join(examples)))
         for intent, terms in self.by_intent.items():
             # Examples of what the documents do not answer teach no word the documents know.
             if intent not in NOT_COVERED:

@@ -15,12 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from finsam.nlu_examples import examples_by_intent  # noqa: E402
 from finsam.sketch import DROPPING_INTENTS, MOVING_INTENTS, field_from_text  # noqa: E402
-from finsam.steering import STEERING_INTENTS, content_nouns, examples_by_intent, keys_of  # noqa: E402
+from finsam.steering import STEERING_INTENTS, content_nouns, keys_of  # noqa: E402
 
 
 def main() -> int:
-    typed, bare = examples_by_intent(as_typed=True), examples_by_intent()
+    typed, bare = examples_by_intent(annotations="typed"), examples_by_intent(annotations="drop")
     steering = [(intent, text) for intent in sorted(STEERING_INTENTS) for text in typed.get(intent, [])]
     print(f"Läser {len(steering)} styrande exempel …", flush=True)
     own = [keys_of([text]) for intent in sorted(STEERING_INTENTS) for text in bare.get(intent, [])]

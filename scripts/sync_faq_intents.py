@@ -23,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from finsam.nlu_examples import examples_by_intent  # noqa: E402
 from finsam.questions import NOT_IN_DOCUMENTS, load_questions, training_questions  # noqa: E402
 
 BEGIN = "# faq-intents begin"
@@ -81,18 +82,6 @@ def questions_nlu_text() -> str:
     return "\n".join(lines)
 
 
-def nlu_examples(root: Path = ROOT) -> dict:
-    examples: dict = {}
-    for path in sorted((root / "nlu_data").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" in block:
-                texts = [line[2:].strip() for line in str(block.get("examples", "")).splitlines()
-                         if line.strip().startswith("- ")]
-                examples.setdefault(block["intent"], []).extend(texts)
-    return examples
-
-
 def problems(write: bool = False) -> List[str]:
     intents = faq_intents()
     found = []
@@ -108,7 +97,7 @@ def problems(write: bool = False) -> List[str]:
             else:
                 found.append(f"{path.relative_to(ROOT)} stämmer inte med knowledge/faq.yml "
                              "(kör `make sync-faq`)")
-    examples = nlu_examples()
+    examples = examples_by_intent(annotations="keep")
     for intent in intents:
         if len(examples.get(intent, [])) < 10:
             found.append(f"{intent}: färre än 10 NLU-exempel i nlu_data/")
