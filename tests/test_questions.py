@@ -6,7 +6,7 @@ import yaml
 from conftest import ROOT
 
 from finsam.passages import fold
-from finsam.questions import BLIND_FILE, NOT_IN_DOCUMENTS, heldout_questions, load_questions
+from finsam.questions import BLIND_C_FILE, BLIND_FILE, BLIND_FILES, NOT_IN_DOCUMENTS, heldout_questions, load_questions
 
 HELDOUT_NLU = ROOT / "tests" / "nlu_heldout.yml"
 
@@ -32,7 +32,7 @@ def test_every_section_of_both_seeds_has_three_questions(knowledge):
             assert counted.get((document.id, section), 0) >= 3, (document.id, section)
 
 
-@pytest.mark.parametrize("path", [None, BLIND_FILE], ids=["questions", "blind"])
+@pytest.mark.parametrize("path", [None, BLIND_FILE, BLIND_C_FILE], ids=["questions", "blind", "blind_c"])
 def test_every_source_sentence_stands_in_its_seed(path, knowledge):
     for question in load_questions(path):
         if question.expect == NOT_IN_DOCUMENTS:
@@ -47,8 +47,11 @@ def test_the_split_is_a_third_and_nothing_held_out_is_trained_on():
     held = heldout_questions(questions)
     assert 0.25 <= len(held) / len(questions) <= 0.42
     assert any(q.expect == NOT_IN_DOCUMENTS for q in held)
-    blind = load_questions(BLIND_FILE)
-    assert len(blind) >= 80 and not {q.text for q in blind} & {q.text for q in questions}
+    blind = []
+    for path in BLIND_FILES:
+        written = load_questions(path)
+        assert len(written) >= 80 and not {q.text for q in written} & {q.text for q in questions + blind}, path
+        blind += written
 
     def norm(text):
         # The model folds å/ä/ö (strip_accents, fold()): "var hittar jag ansokningsblanketten" is trained
