@@ -110,7 +110,7 @@ class Vocabulary:
         The owner must use the word itself (form or lemma): a shared six-letter stem makes a word
         specific, but "färdigtänkt" is not about where to send a "färdig" application."""
         owners: List[str] = []
-        for terms in self._nouns_outside(words, intent):
+        for terms in self._nouns_outside([(terms, pos) for terms, pos in words if pos != "PROPN"], intent):
             if len(terms[0]) < SPECIFIC_LENGTH:
                 continue
             users = [other for other in self.topic_intents if self.by_intent[other].intersection(terms)]

@@ -464,6 +464,75 @@ def test_a_past_period_the_documents_do_not_cover_stops_even_a_sure_topic(text, 
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
+@pytest.mark.parametrize("text,intent", [
+    ("hur gick det för projektet i Olofström", "ask_fundable"),
+    ("vad blev resultatet av insatserna för unga", "ask_individual_goals"),
+    ("nådde projekten målet om 60 procent", "ask_individual_goals"),
+    ("lyckades ni få ut deltagarna i arbete", "ask_individual_goals"),
+    ("vilka ansökningar beviljades i höstas", "ask_decision"),
+    ("när grundades samordningsförbundet", "ask_purpose"),
+    ("vem var ordförande i styrelsen förut", "ask_decision"),
+    ("hur många deltagare fick jobb efter insatsen", "ask_individual_goals"),
+])
+def test_an_outcome_or_history_the_documents_do_not_report_stops_even_a_sure_topic(text, intent, knowledge):
+    # The documents plan and set rules; how things went is not in them, whatever the topic's words.
+    sure = ranking((intent, 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "honest" and decision.message == "not_in_documents"
+
+
+@pytest.mark.parametrize("text,sure_intent", [
+    ("vilka prioriteringar hade ni 2020", "ask_priorities"),
+    ("när får vi veta om vi fick pengarna", "ask_decision"),
+    ("vi skickade in ansökan i fredags, vad händer nu", "ask_after_application"),
+])
+def test_a_question_in_the_past_tense_about_what_the_documents_say_is_answered(text, sure_intent, knowledge):
+    sure = ranking((sure_intent, 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "topic" and decision.topic.intent == sure_intent
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("hur lång tid tar granskningen hos kansliet", "ask_after_application"),
+    ("hur länge brukar handläggningen pågå", "ask_after_application"),
+    ("hur många veckor tar det att skriva en idéskiss", "ask_idea_sketch"),
+    ("how long does the review take", "ask_after_application"),
+])
+def test_a_length_of_time_is_not_answered_by_a_topic_that_gives_no_date(text, intent, knowledge):
+    # The documents give no durations; a topic without a date does not answer "how long".
+    sure = ranking((intent, 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "honest"
+    unsure = decide(text, ranking((intent, 0.55), ("ask_contact", 0.1)), knowledge)
+    assert unsure.kind == "honest"
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("hur lång tid är det kvar till sista ansökningsdagen", "ask_deadline"),
+    ("hur länge dröjer det innan styrelsen beslutar", "ask_decision"),
+])
+def test_a_length_of_time_between_the_documents_dates_is_answered_by_the_dated_topic(text, intent, knowledge):
+    sure = ranking((intent, 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "topic" and decision.topic.intent == intent
+
+
+def test_a_year_that_one_other_topic_alone_gives_is_offered_beside_the_sure_topic(knowledge):
+    sure = ranking(("ask_decision", 1.0))
+    decision = decide("vad bestämdes på styrelsemötet 2017", sure, knowledge, example_ranking=sure)
+    assert decision.kind == "clarify"
+    assert [t.intent for t in decision.options][:2] == ["ask_decision", "ask_staff_costs"]
+
+
+@pytest.mark.parametrize("text", ["vi på soc i Ronneby undrar när sista dagen för ansökan är",
+                                  "jobbar på AF i Karlshamn, när är sista ansökningsdag"])
+def test_the_askers_own_place_does_not_make_a_sure_topic_a_question_about_another(text, knowledge):
+    # A member municipality is named in other topics' sources; here it only says where the asker works.
+    sure = ranking(("ask_deadline", 1.0))
+    decision = decide(text, sure, knowledge, example_ranking=sure)
+    assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
+
+
 def test_the_next_year_is_a_question_about_applying_again(knowledge):
     sure = ranking(("ask_deadline", 0.99))
     decision = decide("hinner vi söka till nästa år", sure, knowledge, example_ranking=sure)
