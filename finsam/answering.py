@@ -72,6 +72,13 @@ DURATION_QUESTION = re.compile(r"\bhur (lang tid|lange|langt efter|lang (ar|blir
                                r"|\b\w*(handlaggnings|gransknings|behandlings|vante)tiden?\b")
 SELF_NAMED = re.compile(r"\b(jag heter|mitt namn är|mvh|med vänlig hälsning|hälsningar)[\s,]*"
                         r"([A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)?)", re.I)
+# Where the asker works is no subject of the question: "vi på soc i Ronneby undrar om …", "Jag är enhetschef
+# inom vuxenpsykiatrin och undrar …", "jobbar på AF i Karlshamn, …". The introduction ends where the
+# question begins (a conjunction, a verb of asking or wanting, or a comma).
+SELF_INTRODUCTION = re.compile(
+    r"^\W*(?:hej\W+)?(?:(?:jag|vi)\s+(?:är|jobbar|arbetar|sitter|på|inom|från)(?:\s+som)?|(?:jobbar|arbetar)\s+(?:på|inom|som|hos))\b"
+    r"(?:(?!\b(?:och|som|men|undrar|har|funderar|vill|ska|skulle|kan|behöver|tänker|planerar|söker)\b)[^,?!.:;–—])*",
+    re.I)
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -174,7 +181,7 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
                         reason="en beskrivning av en idé, ingen fråga")
     index = index or get_index(knowledge)
     vocabulary = vocabulary or get_vocabulary(knowledge, index)
-    analysed = analyse(text)
+    analysed = analyse(_without_self_introduction(text))
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
@@ -228,22 +235,27 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if english:
         return finish(Decision("honest", message="not_in_documents", reason=reason))
 
-    if top in NOT_COVERED:
-        # The likeliest reading is "not in the documents": a passage that shares a few words (an
-        # address for "laddstolpar vid Wämö Center") would answer a question nobody asked.
-        return finish(Decision("honest", message=NOT_COVERED[top], reason=reason))
     # Below a confident topic, a long word nobody uses stops the passage and "Menar du …?" too, even
     # one the small tagger misreads as a verb ("laddstolpar vid Wämö Center" shares only the address).
     # A short unknown verb ("skiljer") or an adverb ("överhuvudtaget") names nothing.
     compounds = [word for word, _ in unknown_words if len(word) >= COMPOUND_LENGTH]
-    if compounds:
-        return finish(_not_in_documents(compounds, reason))
     hit = index.best(text)
     if hit and AMOUNT_QUESTION.search(folded) and not NUMBER.search(fold(hit.passage.text)):
         hit = None
     if hit and IDENTITY_QUESTION.search(folded) and not _names_a_person(hit.passage.text):
         hit = None
-    if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words)):
+    quotable = hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words))
+    if top in NOT_COVERED:
+        # The likeliest reading is "not in the documents": a passage that shares a few words (an
+        # address for "laddstolpar vid Wämö Center") would answer a question nobody asked. Unless the
+        # examples read a topic and a passage holds the question ("varför är gemensamma utbildningar bra").
+        examples_topic = bool(examples) and knowledge.topic_for_intent(examples[0][0]) is not None
+        if quotable and examples_topic and not compounds:
+            return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
+        return finish(Decision("honest", message=NOT_COVERED[top], reason=reason))
+    if compounds:
+        return finish(_not_in_documents(compounds, reason))
+    if quotable:
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
     options = []
     for intent, score in ranked:
@@ -278,6 +290,11 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 def _names_a_person(text: str) -> bool:
     # The small NER misses some names; then the passage is not quoted, which errs on the honest side.
     return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
+
+
+def _without_self_introduction(text: str) -> str:
+    subject = SELF_INTRODUCTION.sub("", text, count=1)
+    return subject if len(words_of(subject)) >= 2 else text
 
 
 def _year_owners(text: str, intent: str, knowledge: KnowledgeBase) -> List[str]:

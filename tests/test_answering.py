@@ -533,6 +533,34 @@ def test_the_askers_own_place_does_not_make_a_sure_topic_a_question_about_anothe
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
 
 
+@pytest.mark.parametrize("text", ["Jag är kurator inom elevhälsan och undrar vem som får söka medel",
+                                  "Hej, jag jobbar som biståndshandläggare, vem kan söka pengar",
+                                  "vi på beroendemottagningen i Karlshamn undrar vem som får söka medel"])
+def test_the_askers_own_workplace_is_no_word_the_documents_lack(text, knowledge):
+    # "elevhälsan", "biståndshandläggare": where the asker works, not what the question is about.
+    unsure = ranking(("ask_who_can_apply", 0.55), ("ask_contact", 0.1))
+    decision = decide(text, unsure, knowledge)
+    assert decision.kind in ("topic", "clarify")
+    assert (decision.topic or decision.options[0]).intent == "ask_who_can_apply"
+
+
+def test_a_word_the_documents_lack_after_the_introduction_still_stops_the_topic(knowledge):
+    unsure = ranking(("ask_who_can_apply", 0.55), ("ask_contact", 0.1))
+    decision = decide("vi på soc undrar om vi kan söka medel till elevhälsan", unsure, knowledge)
+    assert decision.kind == "honest"
+
+
+def test_a_passage_that_holds_the_question_is_quoted_when_the_examples_read_a_topic(knowledge):
+    # DIET leans to "not in the documents", the examples to a topic, and a passage says it word for word.
+    diet = ranking(("ask_not_covered", 0.63), ("ask_fundable", 0.05))
+    decision = decide("varför är gemensamma utbildningar bra", diet, knowledge,
+                      example_ranking=ranking(("ask_fundable", 0.66)))
+    assert decision.kind == "passage" and "Gemensamma utbildningar" in decision.hit.passage.text
+    alone = decide("varför är gemensamma utbildningar bra", diet, knowledge,
+                   example_ranking=ranking(("ask_not_covered", 0.66)))
+    assert alone.kind == "honest"
+
+
 def test_the_next_year_is_a_question_about_applying_again(knowledge):
     sure = ranking(("ask_deadline", 0.99))
     decision = decide("hinner vi söka till nästa år", sure, knowledge, example_ranking=sure)
