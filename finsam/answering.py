@@ -23,6 +23,15 @@ from typing import Collection, List, Optional, Sequence, Set, Tuple
 from finsam.knowledge import KnowledgeBase, Topic
 from finsam.message_kind import asks, english_names, is_english, is_follow_up, is_small_talk
 from finsam.passages import Hit, PassageIndex, analyse, fold, get_index, spacy_pipeline
+from finsam.question_shape import (
+    AMOUNT_QUESTION,
+    DURATION_QUESTION,
+    IDENTITY_QUESTION,
+    NUMBER,
+    SELF_NAMED,
+    past_or_outcome,
+    without_self_introduction,
+)
 from finsam.vocabulary import NAMING, NOT_COVERED, YEAR, Vocabulary, get_vocabulary, words_of
 
 # An FAQ intent at least this sure ... (0.80 rather than 0.60: between the two, on five retrained models, very
@@ -49,36 +58,6 @@ MAX_TOPIC_TURNS = 3  # a follow-up can lean on the last topic for this many turn
 
 SMALL_TALK_INTENTS = {"affirm", "deny", "skip_question"}
 SKETCH_ANSWER_INTENT = "inform_sketch"
-# A question after an amount or a length of time is answered only by a passage that holds a number:
-# "hur många projekt finansierar förbundet" is not answered by how the members set the contributions.
-AMOUNT_QUESTION = re.compile(r"\bhur (manga|mycket|lang tid|lange|stor|stort|stora)\b")
-NUMBER = re.compile(r"\d|\b(tva|tre|fyra|fem|sex|sju|atta|nio|tio|hundra|tusen|miljon\w*)\b")
-# "vem är förbundschef", "vem sitter som ordförande" ask for a person: a passage that only mentions the role
-# ("ett underlag som förbundschefen författar") does not answer them. "vem är det som beslutar" asks for a role.
-IDENTITY_QUESTION = re.compile(r"\bvem (ar|heter|sitter som) (?!(det|den|de|dom) som)")
-# The documents plan 2021; how things went in another year is not in them ("hur många fick jobb i fjol").
-PAST_PERIOD = re.compile(r"\b(i fjol|forra aret|forra arets|(de )?senaste (\w+ )?aren|last year|previous years?)\b")
-# They plan and set rules; they report no outcome and no history: "hur gick det för projekten", "vad blev
-# utfallet", "nådde de målet", "när bildades förbundet", "vem var förbundschef innan". (Not the preterite as
-# such: "vilka prioriteringar hade ni 2020" and "när får vi veta om vi fick pengarna" are answered.)
-PAST_OUTCOME = re.compile(r"\b(hur (gick|har) det (gatt )?for|gick det bra|utfall\w*|(vad|hur) blev (resultat\w*|det)"
-                          r"|nadde|lyckades|uppnadde|beviljades|bildades|grundades|startades|vem var"
-                          r"|fick (jobb|arbete|anstallning)|how did|got (a )?jobs?|(were|was) (funded|granted))\b")
-# A length of time is answered only by a topic whose sources give a date ("hur lång tid är det mellan sista
-# ansökningsdag och beslutet"): the documents give no durations, so "hur lång tid tar kvalitetsgranskningen"
-# is not answered by what the kansli does with an application.
-DURATION_QUESTION = re.compile(r"\bhur (lang tid|lange|langt efter|lang (ar|blir) \w*tiden?)\b"
-                               r"|\bhur manga (dagar|veckor|manader|ar)\b|\bhow long\b"
-                               r"|\b\w*(handlaggnings|gransknings|behandlings|vante)tiden?\b")
-SELF_NAMED = re.compile(r"\b(jag heter|mitt namn är|mvh|med vänlig hälsning|hälsningar)[\s,]*"
-                        r"([A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)?)", re.I)
-# Where the asker works is no subject of the question: "vi på soc i Ronneby undrar om …", "Jag är enhetschef
-# inom vuxenpsykiatrin och undrar …", "jobbar på AF i Karlshamn, …". The introduction ends where the
-# question begins (a conjunction, a verb of asking or wanting, or a comma).
-SELF_INTRODUCTION = re.compile(
-    r"^\W*(?:hej\W+)?(?:(?:jag|vi)\s+(?:är|jobbar|arbetar|sitter|på|inom|från)(?:\s+som)?|(?:jobbar|arbetar)\s+(?:på|inom|som|hos))\b"
-    r"(?:(?!\b(?:och|som|men|undrar|har|funderar|vill|ska|skulle|kan|behöver|tänker|planerar|söker)\b)[^,?!.:;–—])*",
-    re.I)
 DATE = re.compile(r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                   r"december) \d{4}")
 
@@ -181,15 +160,14 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
                         reason="en beskrivning av en idé, ingen fråga")
     index = index or get_index(knowledge)
     vocabulary = vocabulary or get_vocabulary(knowledge, index)
-    analysed = analyse(_without_self_introduction(text))
+    analysed = analyse(without_self_introduction(text))
     words = [terms for terms, _ in analysed]
     # English words are all unknown to the Swedish documents: there the intent alone decides.
     unknown_words = [] if english else vocabulary.unknown(analysed)
     # A year, a past period or an outcome is no word: English or Swedish, the documents speak only of their own
     # years and plans.
     folded = fold(text)
-    periods = vocabulary.unknown_years(text) + [match.group(0) for match in PAST_PERIOD.finditer(folded)] \
-        + [match.group(0) for match in PAST_OUTCOME.finditer(folded)]
+    periods = vocabulary.unknown_years(text) + past_or_outcome(folded)
     # The user's own name ("jag heter Lars", "mvh Karin Svensson") is no subject of the question.
     own_names = {fold(word) for match in SELF_NAMED.finditer(text) for word in match.group(2).split()}
     unknown_words = [(word, pos) for word, pos in unknown_words if word not in own_names]
@@ -290,11 +268,6 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 def _names_a_person(text: str) -> bool:
     # The small NER misses some names; then the passage is not quoted, which errs on the honest side.
     return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
-
-
-def _without_self_introduction(text: str) -> str:
-    subject = SELF_INTRODUCTION.sub("", text, count=1)
-    return subject if len(words_of(subject)) >= 2 else text
 
 
 def _year_owners(text: str, intent: str, knowledge: KnowledgeBase) -> List[str]:
