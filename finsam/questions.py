@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS_FILE = ROOT / "tests" / "data" / "questions.yml"
 # Written blind from the seeds and faq.yml only; never trained on, all of it is a test.
 BLIND_FILE = ROOT / "tests" / "data" / "questions_blind.yml"
-# A third writer's, the same way; its first figures were read before any rule was changed for it.
+# A third and a fourth writer's, the same way (C's first figures were read before any rule was changed
+# for it, D's only after the last change of the session that added it).
 BLIND_C_FILE = ROOT / "tests" / "data" / "questions_blind_c.yml"
-BLIND_FILES = (BLIND_FILE, BLIND_C_FILE)
+BLIND_D_FILE = ROOT / "tests" / "data" / "questions_blind_d.yml"
+BLIND_FILES = (BLIND_FILE, BLIND_C_FILE, BLIND_D_FILE)
 NOT_IN_DOCUMENTS = "not_in_documents"
 
 

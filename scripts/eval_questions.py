@@ -1,8 +1,8 @@
 """Evaluate the answers on the questions written from the seeds (`make eval-questions`).
 
 Loads the trained Rasa model in-process (rasa.core.agent.Agent, no server), parses each held-out
-question (the held-out third of tests/data/questions.yml, tests/data/questions_blind.yml and
-questions_blind_c.yml) and runs the bot's own decision (finsam.answering.decide) on the result. Prints:
+question (the held-out third of tests/data/questions.yml and the blind sets tests/data/questions_blind*.yml)
+and runs the bot's own decision (finsam.answering.decide) on the result. Prints:
 correct, clarified, answered with a different topic, honest "not in the documents", and the confusions.
 
     python scripts/eval_questions.py [--model PATH] [--all] [--heldout-nlu]
@@ -31,7 +31,7 @@ import yaml  # noqa: E402
 from finsam.answering import decide  # noqa: E402
 from finsam.knowledge import get_knowledge  # noqa: E402
 from finsam.passages import fold, get_index  # noqa: E402
-from finsam.questions import BLIND_C_FILE, BLIND_FILE, NOT_IN_DOCUMENTS, Question, heldout_questions, load_questions  # noqa: E402
+from finsam.questions import BLIND_FILES, NOT_IN_DOCUMENTS, Question, heldout_questions, load_questions  # noqa: E402
 
 CATEGORIES = ("correct", "clarified", "different topic", "honest", "other")
 
@@ -132,10 +132,9 @@ async def main_async(args) -> int:
     questions = load_questions()
     counts = report("Undanhållen tredjedel av tests/data/questions.yml",
                     await evaluate(agent, heldout_questions(questions), knowledge))
-    report("tests/data/questions_blind.yml (skriven blint ur dokumenten, aldrig tränad)",
-           await evaluate(agent, load_questions(BLIND_FILE), knowledge))
-    report("tests/data/questions_blind_c.yml (en tredje skribent, blint ur dokumenten, aldrig tränad)",
-           await evaluate(agent, load_questions(BLIND_C_FILE), knowledge))
+    for path in BLIND_FILES:
+        report(f"tests/data/{path.name} (skriven blint ur dokumenten, aldrig tränad)",
+               await evaluate(agent, load_questions(path), knowledge))
     unseen_unanswerable = [q for q in questions if q.expect == NOT_IN_DOCUMENTS]
     report("Alla frågor som dokumenten inte svarar på (två tredjedelar tränade)",
            await evaluate(agent, unseen_unanswerable, knowledge))

@@ -6,7 +6,7 @@ as `make train` does but with DIET's `random_seed` replaced (the seed of config.
 `make train` made), keeps the models in models/seeds/ under the fingerprint of the training inputs
 (NLU data, domain, rules, stories, config), and prints per seed and on average what
 `make eval-questions` prints for one model: correct, clarified, different topic, honest and other
-on the held-out third, the two blind sets and tests/nlu_heldout.yml, and the unanswerable questions that
+on the held-out third, the blind sets and tests/nlu_heldout.yml, and the unanswerable questions that
 got a topic or a passage.
 
     python scripts/eval_seeds.py [--seeds 42,7,13,1,2]
@@ -38,7 +38,7 @@ from eval_questions import evaluate, heldout_nlu_questions  # noqa: E402
 from rasa_model import fingerprint, model_path  # noqa: E402
 
 from finsam.knowledge import get_knowledge  # noqa: E402
-from finsam.questions import BLIND_C_FILE, BLIND_FILE, NOT_IN_DOCUMENTS, heldout_questions, load_questions  # noqa: E402
+from finsam.questions import BLIND_FILES, NOT_IN_DOCUMENTS, heldout_questions, load_questions  # noqa: E402
 
 SEEDS_DIR = ROOT / "models" / "seeds"
 DEFAULT_SEEDS = (42, 7, 13, 1, 2)
@@ -133,8 +133,7 @@ async def main_async(seeds: Sequence[int]) -> int:
     knowledge = get_knowledge()
     questions = load_questions()
     sets = {"Undanhållen tredjedel av tests/data/questions.yml": heldout_questions(questions),
-            "tests/data/questions_blind.yml": load_questions(BLIND_FILE),
-            "tests/data/questions_blind_c.yml": load_questions(BLIND_C_FILE),
+            **{f"tests/data/{path.name}": load_questions(path) for path in BLIND_FILES},
             "tests/nlu_heldout.yml (FAQ-ämnen)": heldout_nlu_questions(knowledge)}
     tables: Dict[str, Dict[int, Dict[str, float]]] = {title: {} for title in sets}
     for seed, model in models.items():

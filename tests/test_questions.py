@@ -6,7 +6,7 @@ import yaml
 from conftest import ROOT
 
 from finsam.passages import fold
-from finsam.questions import BLIND_C_FILE, BLIND_FILE, BLIND_FILES, NOT_IN_DOCUMENTS, heldout_questions, load_questions
+from finsam.questions import BLIND_FILES, NOT_IN_DOCUMENTS, heldout_questions, load_questions
 
 HELDOUT_NLU = ROOT / "tests" / "nlu_heldout.yml"
 
@@ -32,7 +32,7 @@ def test_every_section_of_both_seeds_has_three_questions(knowledge):
             assert counted.get((document.id, section), 0) >= 3, (document.id, section)
 
 
-@pytest.mark.parametrize("path", [None, BLIND_FILE, BLIND_C_FILE], ids=["questions", "blind", "blind_c"])
+@pytest.mark.parametrize("path", [None, *BLIND_FILES], ids=["questions"] + [path.stem for path in BLIND_FILES])
 def test_every_source_sentence_stands_in_its_seed(path, knowledge):
     for question in load_questions(path):
         if question.expect == NOT_IN_DOCUMENTS:
