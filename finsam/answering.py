@@ -131,10 +131,6 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     `in_sketch`: its form is asking a question right now."""
     diet = _ranking(ranking)
     examples = _ranking(example_ranking)
-    if asks(text):
-        # A question after a description ("vi har många patienter som … – passar de in hos er?") is no
-        # sketch answer, however much of it reads like one: the examples' vote goes to the topics.
-        examples = [(intent, score) for intent, score in examples if intent != SKETCH_ANSWER_INTENT]
     english = is_english(text)
     # Unsure means below the bar of the question's language (English is answered from the intent alone).
     bar = ENGLISH_CONFIDENT if english else CONFIDENT

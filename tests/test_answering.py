@@ -561,18 +561,6 @@ def test_a_passage_that_holds_the_question_is_quoted_when_the_examples_read_a_to
     assert alone.kind == "honest"
 
 
-def test_a_question_after_a_description_is_answered_though_the_examples_read_a_sketch_answer(knowledge):
-    # "vi har många patienter som …" reads like an idea to the examples; the question after it is DIET's.
-    text = "vi har många deltagare med psykisk ohälsa som står långt från arbete – passar de in hos er?"
-    diet = ranking(("ask_target_groups", 0.81), ("inform_sketch", 0.14))
-    examples = ranking(("inform_sketch", 0.98), ("ask_target_groups", 0.02))
-    decision = decide(text, diet, knowledge, example_ranking=examples)
-    assert decision.kind == "topic" and decision.topic.intent == "ask_target_groups"
-    statement = decide("vi har många deltagare med psykisk ohälsa som står långt från arbete", diet, knowledge,
-                       example_ranking=examples)
-    assert statement.kind != "topic"
-
-
 def test_the_next_year_is_a_question_about_applying_again(knowledge):
     sure = ranking(("ask_deadline", 0.99))
     decision = decide("hinner vi söka till nästa år", sure, knowledge, example_ranking=sure)
