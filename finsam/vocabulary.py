@@ -110,6 +110,7 @@ class Vocabulary:
         The owner must use the word itself (form or lemma): a shared six-letter stem makes a word
         specific, but "färdigtänkt" is not about where to send a "färdig" application."""
         owners: List[str] = []
+        # A name says where the asker is ("vi på soc i Ronneby undrar när sista dagen är"), not what about.
         for terms in self._nouns_outside([(terms, pos) for terms, pos in words if pos != "PROPN"], intent):
             if len(terms[0]) < SPECIFIC_LENGTH:
                 continue

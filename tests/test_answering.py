@@ -9,6 +9,12 @@ def ranking(*pairs):
     return [{"name": name, "confidence": confidence} for name, confidence in pairs]
 
 
+def decide_sure(text, intent, knowledge):
+    """The decision when DIET and the examples are both sure of the intent."""
+    sure = ranking((intent, 1.0))
+    return decide(text, sure, knowledge, example_ranking=sure)
+
+
 def test_a_confident_intent_that_covers_the_question_gets_its_topic(knowledge):
     decision = decide("nar ar sista dag att soka", ranking(("ask_deadline", 0.97), ("ask_decision", 0.02)), knowledge)
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
@@ -451,16 +457,14 @@ def test_an_abbreviation_the_documents_never_use_stops_even_a_sure_topic(knowled
 
 def test_an_abbreviation_only_sketch_answers_use_is_not_known_to_the_documents(knowledge):
     # A sketch answer may say "vi vill arbeta med IPS"; the priorities say nothing about IPS.
-    sure = ranking(("ask_priorities", 1.0))
-    decision = decide("vill ni satsa på IPS som metod", sure, knowledge, example_ranking=sure)
+    decision = decide_sure("vill ni satsa på IPS som metod", "ask_priorities", knowledge)
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
 @pytest.mark.parametrize("text", ["hur många deltagare fick jobb förra året", "vilka projekt fick pengar i fjol",
                                   "hur har budgeten ändrats de senaste åren"])
 def test_a_past_period_the_documents_do_not_cover_stops_even_a_sure_topic(text, knowledge):
-    sure = ranking(("ask_individual_goals", 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, "ask_individual_goals", knowledge)
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
@@ -476,8 +480,7 @@ def test_a_past_period_the_documents_do_not_cover_stops_even_a_sure_topic(text, 
 ])
 def test_an_outcome_or_history_the_documents_do_not_report_stops_even_a_sure_topic(text, intent, knowledge):
     # The documents plan and set rules; how things went is not in them, whatever the topic's words.
-    sure = ranking((intent, 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, intent, knowledge)
     assert decision.kind == "honest" and decision.message == "not_in_documents"
 
 
@@ -487,8 +490,7 @@ def test_an_outcome_or_history_the_documents_do_not_report_stops_even_a_sure_top
     ("vi skickade in ansökan i fredags, vad händer nu", "ask_after_application"),
 ])
 def test_a_question_in_the_past_tense_about_what_the_documents_say_is_answered(text, sure_intent, knowledge):
-    sure = ranking((sure_intent, 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, sure_intent, knowledge)
     assert decision.kind == "topic" and decision.topic.intent == sure_intent
 
 
@@ -500,8 +502,7 @@ def test_a_question_in_the_past_tense_about_what_the_documents_say_is_answered(t
 ])
 def test_a_length_of_time_is_not_answered_by_a_topic_that_gives_no_date(text, intent, knowledge):
     # The documents give no durations; a topic without a date does not answer "how long".
-    sure = ranking((intent, 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, intent, knowledge)
     assert decision.kind == "honest"
     unsure = decide(text, ranking((intent, 0.55), ("ask_contact", 0.1)), knowledge)
     assert unsure.kind == "honest"
@@ -512,14 +513,12 @@ def test_a_length_of_time_is_not_answered_by_a_topic_that_gives_no_date(text, in
     ("hur länge dröjer det innan styrelsen beslutar", "ask_decision"),
 ])
 def test_a_length_of_time_between_the_documents_dates_is_answered_by_the_dated_topic(text, intent, knowledge):
-    sure = ranking((intent, 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, intent, knowledge)
     assert decision.kind == "topic" and decision.topic.intent == intent
 
 
 def test_a_year_that_one_other_topic_alone_gives_is_offered_beside_the_sure_topic(knowledge):
-    sure = ranking(("ask_decision", 1.0))
-    decision = decide("vad bestämdes på styrelsemötet 2017", sure, knowledge, example_ranking=sure)
+    decision = decide_sure("vad bestämdes på styrelsemötet 2017", "ask_decision", knowledge)
     assert decision.kind == "clarify"
     assert [t.intent for t in decision.options][:2] == ["ask_decision", "ask_staff_costs"]
 
@@ -528,8 +527,7 @@ def test_a_year_that_one_other_topic_alone_gives_is_offered_beside_the_sure_topi
                                   "jobbar på AF i Karlshamn, när är sista ansökningsdag"])
 def test_the_askers_own_place_does_not_make_a_sure_topic_a_question_about_another(text, knowledge):
     # A member municipality is named in other topics' sources; here it only says where the asker works.
-    sure = ranking(("ask_deadline", 1.0))
-    decision = decide(text, sure, knowledge, example_ranking=sure)
+    decision = decide_sure(text, "ask_deadline", knowledge)
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
 
 
