@@ -196,7 +196,8 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     if topic and confident and answers(topic) and (not unknown or confidence >= sure):
         # A noun that belongs to another topic's subject: the sure intent may have read the rest of
         # the question ("vad är postadressen till förbundet?" is not about the förbund's purpose).
-        owners = [] if english else vocabulary.owners_elsewhere(analysed, top)
+        owners = [] if english else vocabulary.owners_elsewhere(analysed, top,
+                                                                names_count=bool(AMOUNT_QUESTION.search(folded)))
         # A year of the documents belongs to the topic whose sources give it: "vad beslutade styrelsen i
         # april 2017" is about the 2017 decision on staff costs, not about the board's decisions in 2020.
         owners += [intent for intent in _year_owners(text, top, knowledge) if intent not in owners]

@@ -104,14 +104,17 @@ class Vocabulary:
         """Nouns of the question that neither the topic's answer nor its examples use."""
         return [terms[0] for terms in self._nouns_outside(words, intent)]
 
-    def owners_elsewhere(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str) -> List[str]:
+    def owners_elsewhere(self, words: Sequence[Tuple[Tuple[str, ...], str]], intent: str,
+                         names_count: bool = False) -> List[str]:
         """The other topics that own a noun of the question which this topic never uses: a specific
         noun (SPECIFIC_LENGTH letters, used by at most SPECIFIC_OWNERS topics) names their subject.
         The owner must use the word itself (form or lemma): a shared six-letter stem makes a word
         specific, but "färdigtänkt" is not about where to send a "färdig" application."""
         owners: List[str] = []
-        # A name says where the asker is ("vi på soc i Ronneby undrar när sista dagen är"), not what about.
-        for terms in self._nouns_outside([(terms, pos) for terms, pos in words if pos != "PROPN"], intent):
+        # A name says where the asker is ("kan vi bygga vidare på nåt vi redan kör i Ronneby?"), not what the
+        # question is about; unless the question asks how much (`names_count`): "hur mycket betalar Ronneby".
+        named = [(terms, pos) for terms, pos in words if names_count or pos != "PROPN"]
+        for terms in self._nouns_outside(named, intent):
             if len(terms[0]) < SPECIFIC_LENGTH:
                 continue
             users = [other for other in self.topic_intents if self.by_intent[other].intersection(terms)]

@@ -531,6 +531,12 @@ def test_the_askers_own_place_does_not_make_a_sure_topic_a_question_about_anothe
     assert decision.kind == "topic" and decision.topic.intent == "ask_deadline"
 
 
+def test_a_name_in_a_question_of_how_much_says_whose_amount(knowledge):
+    # The documents give what the municipalities pay together, not what one of them pays.
+    decision = decide_sure("hur mycket betalar Karlshamns kommun till förbundet", "ask_financing_model", knowledge)
+    assert decision.kind == "clarify" and decision.options[0].intent == "ask_financing_model"
+
+
 @pytest.mark.parametrize("text", ["Jag är kurator inom elevhälsan och undrar vem som får söka medel",
                                   "Hej, jag jobbar som biståndshandläggare, vem kan söka pengar",
                                   "vi på beroendemottagningen i Karlshamn undrar vem som får söka medel"])
