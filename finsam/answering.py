@@ -218,23 +218,19 @@ def decide(text: str, ranking: Sequence[dict], knowledge: KnowledgeBase, last_to
     # one the small tagger misreads as a verb ("laddstolpar vid Wämö Center" shares only the address).
     # A short unknown verb ("skiljer") or an adverb ("överhuvudtaget") names nothing.
     compounds = [word for word, _ in unknown_words if len(word) >= COMPOUND_LENGTH]
-    hit = index.best(text)
-    if hit and AMOUNT_QUESTION.search(folded) and not NUMBER.search(fold(hit.passage.text)):
-        hit = None
-    if hit and IDENTITY_QUESTION.search(folded) and not _names_a_person(hit.passage.text):
-        hit = None
-    quotable = hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, len(words))
     if top in NOT_COVERED:
         # The likeliest reading is "not in the documents": a passage that shares a few words (an
         # address for "laddstolpar vid Wämö Center") would answer a question nobody asked. Unless the
         # examples read a topic and a passage holds the question ("varför är gemensamma utbildningar bra").
         examples_topic = bool(examples) and knowledge.topic_for_intent(examples[0][0]) is not None
-        if quotable and examples_topic and not compounds:
+        hit = _quotable_passage(text, folded, len(words), index) if examples_topic and not compounds else None
+        if hit:
             return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
         return finish(Decision("honest", message=NOT_COVERED[top], reason=reason))
     if compounds:
         return finish(_not_in_documents(compounds, reason))
-    if quotable:
+    hit = _quotable_passage(text, folded, len(words), index)
+    if hit:
         return finish(Decision("passage", hit=hit, reason=f"{reason}; stycke {hit.coverage:.2f}"))
     options = []
     for intent, score in ranked:
@@ -269,6 +265,18 @@ def _not_in_documents(words: Sequence[str], reason: str) -> Decision:
 def _names_a_person(text: str) -> bool:
     # The small NER misses some names; then the passage is not quoted, which errs on the honest side.
     return any(entity.label_ == "PER" for entity in spacy_pipeline()(text).ents)
+
+
+def _quotable_passage(text: str, folded: str, word_count: int, index: PassageIndex) -> Optional[Hit]:
+    """The seed passage that holds the question, if one does (and gives the number or person it asks for)."""
+    hit = index.best(text)
+    if hit and AMOUNT_QUESTION.search(folded) and not NUMBER.search(fold(hit.passage.text)):
+        return None
+    if hit and IDENTITY_QUESTION.search(folded) and not _names_a_person(hit.passage.text):
+        return None
+    if hit and hit.coverage >= PASSAGE_COVERAGE and len(hit.matched) >= min(PASSAGE_MIN_WORDS, word_count):
+        return hit
+    return None
 
 
 def _year_owners(text: str, intent: str, knowledge: KnowledgeBase) -> List[str]:
